@@ -1,0 +1,24 @@
+"""cmrbench: a benchmarking harness for domain generalization in cardiac MR segmentation."""
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "load_manifest": ("benchmark.data.manifest", "load_manifest"),
+    "load_case": ("benchmark.data.loader", "load_case"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the public API lazily so `import benchmark` stays instant."""
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'benchmark' has no attribute '{name}'")
+
+
+__all__ = list(_LAZY)

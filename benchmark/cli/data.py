@@ -1,0 +1,72 @@
+"""`cmrbench data index|check`: datasets as downloaded -> manifest, and a full read of every file."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from . import app
+
+data_app = typer.Typer(no_args_is_help=True, help="Index datasets into manifests and check them.")
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("index")
+def index(
+    fmt: str = typer.Argument(..., metavar="FORMAT", help="acdc, mnms, mnms2, ukbb or manifest (see `cmrbench list datasets`)"),
+    root: Path = typer.Argument(..., help="the dataset's folder as downloaded (a CSV file for 'manifest')"),
+    out: Path = typer.Option(..., "--out", "-o", help="manifest CSV to write"),
+    verify: bool = typer.Option(False, "--verify", help="also open every file (as `data check`) and drop unusable cases"),
+) -> None:
+    """Scan a dataset's headers into a manifest; problems go to MANIFEST.errors.csv beside it."""
+    from ..console import console, track
+    from ..data.adapters import get_adapter
+    from ..data.check import check_rows, usable
+    from ..data.manifest import errors_path, to_frame, write_manifest
+    from ..data.problems import write_problems
+    from ..errors import CmrbenchError
+
+    adapter = get_adapter(fmt)
+    if not root.exists():
+        raise CmrbenchError(f"{root}: no such file or folder")
+    result = adapter.index(root)
+    problems = list(result.problems)
+    rows = result.rows
+    if verify and rows:
+        df = to_frame(rows)
+        df.attrs["root"] = "/"
+        found = check_rows(df, progress=lambda xs: track(xs, "verifying"))
+        problems += found
+        rows = usable(df, found).to_dict("records")
+    df = write_manifest(rows, out)
+    err_file = errors_path(out)
+    write_problems(problems, err_file)
+    n_err = sum(p.severity == "error" for p in problems)
+    console.print(f"indexed {len(df)} case(s) of {df['subject'].nunique() if len(df) else 0} subject(s) "
+                  f"from {root} -> {out}")
+    if problems:
+        console.print(f"[yellow]{n_err} problem(s) and {len(problems) - n_err} warning(s)[/], "
+                      f"listed in {err_file}:")
+        for p in problems[:20]:
+            console.print(f"  {p.severity}: {p.line()}", markup=False, soft_wrap=True)
+        if len(problems) > 20:
+            console.print(f"  ... and {len(problems) - 20} more")
+    if df.empty:
+        raise CmrbenchError(f"no usable case found under {root}")
+
+
+@data_app.command("check")
+def check(manifest: Path = typer.Argument(..., help="manifest CSV")) -> None:
+    """Open every file of a manifest; name every problem; exit 1 if any case is unusable."""
+    from ..console import console, track
+    from ..data.check import check_rows
+    from ..data.manifest import load_manifest
+
+    df = load_manifest(manifest)
+    problems = check_rows(df, progress=lambda xs: track(xs, "checking"))
+    for p in problems:
+        console.print(f"{p.severity}: {p.line()}", markup=False, soft_wrap=True)
+    n_bad = len({(p.dataset, p.subject, p.phase) for p in problems if p.severity == "error"})
+    console.print(f"checked {len(df)} case(s): {len(df) - n_bad} usable, {n_bad} unusable")
+    if n_bad:
+        raise typer.Exit(1)

@@ -1,0 +1,18 @@
+"""Dataset adapters, registered by name: each scans one layout as downloaded into a manifest."""
+from __future__ import annotations
+
+from ...registry import Registry
+
+DATASETS: Registry[type] = Registry("dataset")
+
+
+def _load_builtins() -> None:
+    from . import acdc, manifest_csv, mnms, mnms2, ukbb  # noqa: F401  (registration side effects)
+
+
+_load_builtins()
+
+
+def get_adapter(name: str):
+    """An instance of the adapter registered under `name`."""
+    return DATASETS.get(name)()

@@ -1,0 +1,100 @@
+"""The manifest: one CSV row per subject and cardiac phase, paths relative to its folder."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import CmrbenchError
+
+COLUMNS = [
+    "dataset", "subject", "phase", "image", "label", "frame", "site", "vendor", "scanner",
+    "field_strength_t", "pathology", "spacing_x_mm", "spacing_y_mm", "spacing_z_mm",
+    "labels_present", "split",
+]
+# Beyond SPEC.md: the label convention the label files are stored in (default canonical).
+EXTRA_COLUMNS = ["label_map"]
+REQUIRED = ["dataset", "subject", "phase", "image"]
+FLOAT_COLUMNS = ["field_strength_t", "spacing_x_mm", "spacing_y_mm", "spacing_z_mm"]
+METADATA_COLUMNS = ["site", "vendor", "scanner", "field_strength_t", "pathology"]
+PHASES = ("ED", "ES")
+
+
+def _relative(path: object, root: Path) -> str:
+    if path is None or path == "" or (isinstance(path, float) and pd.isna(path)):
+        return ""
+    return os.path.relpath(Path(str(path)).resolve(), root.resolve())
+
+
+def to_frame(rows: Iterable[Mapping[str, object]]) -> pd.DataFrame:
+    """Rows (dicts) as a manifest DataFrame with every column, in SPEC.md's order."""
+    df = pd.DataFrame(list(rows))
+    for col in COLUMNS + EXTRA_COLUMNS:
+        if col not in df.columns:
+            df[col] = ""
+    extra = [c for c in df.columns if c not in COLUMNS + EXTRA_COLUMNS]
+    return _typed(df[COLUMNS + EXTRA_COLUMNS + extra])
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    for col in FLOAT_COLUMNS:
+        df[col] = pd.to_numeric(df[col].replace("", None), errors="coerce").astype(float)
+    df["frame"] = pd.to_numeric(df["frame"].replace("", None), errors="coerce").astype("Int64")
+    text = [c for c in df.columns if c not in FLOAT_COLUMNS + ["frame"]]
+    df[text] = df[text].fillna("").astype(str)
+    df["label_map"] = df["label_map"].replace("", "canonical")
+    return df
+
+
+def write_manifest(rows: Iterable[Mapping[str, object]], path: Path) -> pd.DataFrame:
+    """Write rows whose image/label paths are absolute as a manifest relative to its folder."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df = to_frame(rows)
+    root = path.parent
+    for col in ("image", "label"):
+        df[col] = [_relative(p, root) for p in df[col]]
+    df = df.sort_values(["dataset", "subject", "phase"], kind="stable").reset_index(drop=True)
+    df.to_csv(path, index=False)
+    df.attrs["root"] = str(root.resolve())
+    return df
+
+
+def load_manifest(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a manifest CSV; `df.attrs['root']` is the folder its relative paths start from."""
+    path = Path(path)
+    if not path.is_file():
+        raise CmrbenchError(f"manifest {path}: no such file")
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise CmrbenchError(f"manifest {path}: not a readable CSV ({exc})") from None
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        raise CmrbenchError(f"manifest {path}: missing column(s) {', '.join(missing)}")
+    for col in COLUMNS + EXTRA_COLUMNS:
+        if col not in df.columns:
+            df[col] = ""
+    bad = sorted(set(df.loc[~df["phase"].isin(PHASES), "phase"]))
+    if bad:
+        raise CmrbenchError(f"manifest {path}: phase must be ED or ES, found {bad}")
+    df = _typed(df)
+    df.attrs["root"] = str(path.parent.resolve())
+    return df
+
+
+def resolve(df: pd.DataFrame, relative: str) -> Path | None:
+    """Absolute path of a manifest cell (None for an empty cell)."""
+    if not relative:
+        return None
+    p = Path(relative)
+    return p if p.is_absolute() else Path(df.attrs.get("root", ".")) / p
+
+
+def errors_path(manifest: Path) -> Path:
+    """Where `data index` writes the problems found beside a manifest."""
+    manifest = Path(manifest)
+    return manifest.with_name(manifest.stem + ".errors.csv")
