@@ -22,19 +22,65 @@ def lister(kind: str) -> Callable[[Callable[[str], None]], Callable[[str], None]
 
 @lister("datasets")
 def _datasets(pattern: str) -> None:
-    from rich.table import Table
-
     from ..console import console
     from ..data.adapters import DATASETS
 
-    table = Table("name", "origin", "reads")
+    table = _table("name", "origin", "reads")
     for e in DATASETS.entries(pattern):
         table.add_row(e.name, e.origin, e.obj.description)
     console.print(table)
 
 
+def _table(*columns: str):
+    from rich.table import Table
+
+    return Table(*columns)
+
+
+@lister("cohorts")
+def _cohorts(pattern: str) -> None:
+    from ..console import console
+    from ..synth.cohorts import COHORTS
+
+    table = _table("name", "layout", "sites", "pathologies", "labels", "description")
+    for e in COHORTS.entries(pattern):
+        c = e.obj
+        labels = "; ".join(f"{p}: {'+'.join(s)}" for p, s in c.labelled.items())
+        table.add_row(e.name, c.layout, ", ".join(c.sites), ", ".join(c.pathologies), labels, c.description)
+    console.print(table)
+
+
+@lister("scanners")
+def _scanners(pattern: str) -> None:
+    from ..console import console
+    from ..synth.profiles import SCANNERS
+
+    table = _table("name", "vendor", "model", "T", "SNR", "gamma", "k-space", "bias", "banding", "origin")
+    for e in SCANNERS.entries(pattern):
+        s = e.obj
+        table.add_row(e.name, s.vendor, s.model, f"{s.field_strength_t:g}", f"{s.snr:g}", f"{s.gamma:g}",
+                      f"{s.kspace:g}", f"{s.bias:g}", f"{s.banding:g}", e.origin)
+    console.print(table)
+
+
+@lister("sites")
+def _sites(pattern: str) -> None:
+    from ..console import console
+    from ..synth.profiles import SITES
+
+    table = _table("name", "scanners (share)", "spacing mm", "FOV mm", "slice+gap mm", "orientation", "origin")
+    for e in SITES.entries(pattern):
+        s = e.obj
+        scanners = ", ".join(f"{k} ({v:.0%})" for k, v in s.scanners.items())
+        orient = f"rot {90 * s.rotate90}" + (", flip" if s.flip else "") + (", apex first" if s.apex_first else "")
+        table.add_row(e.name, scanners, f"{s.spacing_mm[0]:g}-{s.spacing_mm[1]:g}", f"{s.fov_mm[0]:g}x{s.fov_mm[1]:g}",
+                      f"{'/'.join(f'{t:g}' for t in s.slice_mm)} + {'/'.join(f'{g:g}' for g in s.gap_mm)}", orient,
+                      e.origin)
+    console.print(table)
+
+
 @app.command("list")
-def list_(kind: str = typer.Argument(..., help="models, policies, datasets or leaderboards"),
+def list_(kind: str = typer.Argument(..., help="datasets, cohorts, scanners or sites"),
           pattern: str = typer.Argument("*", help="wildcard filter, e.g. 'unet*'")) -> None:
     """List what is registered, with where each comes from."""
     from ..errors import CmrbenchError

@@ -1,0 +1,120 @@
+"""The four built-in cohorts, each mirroring one data set of the reference study, and their generation."""
+from __future__ import annotations
+
+import os
+import string
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..registry import Registry
+from .profiles import SITES
+from .subject import SubjectSpec, generate_subject
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Which sites, scanners and pathologies a cohort draws from, and how it is written to disk."""
+
+    name: str
+    sites: dict[str, float]  # site -> share of subjects
+    pathologies: dict[str, float]  # group -> share of subjects (balanced exactly when `balanced`)
+    layout: str  # writer in benchmark.synth.writers
+    labelled: dict[str, tuple[str, ...]]  # phase -> structures written to the label files
+    cine_frames: int = 0
+    ed_first: bool = False  # ED is the first cine frame (ACDC)
+    balanced: bool = False
+    description: str = ""
+
+
+COHORTS: Registry[Cohort] = Registry("cohort")
+ALL = ("LV", "MYO", "RV")
+
+for _c in [
+    Cohort("ukbb", {"ukbb": 1.0}, {"NOR": 0.88, "DCM": 0.03, "HCM": 0.04, "MINF": 0.05}, "ukbb",
+           {"ED": ALL, "ES": ALL}, description="UK Biobank-like: one 1.5T Siemens Aera, 1.8 mm, 8 mm + 2 mm gap"),
+    Cohort("acdc", {"acdc-dijon": 1.0}, {g: 0.2 for g in ("NOR", "DCM", "HCM", "MINF", "ARV")}, "acdc",
+           {"ED": ALL, "ES": ALL}, cine_frames=6, ed_first=True, balanced=True,
+           description="ACDC-like: one site, 1.5T Aera / 3T Trio Tim, five groups of 20 %"),
+    Cohort("bscmr", {"bscmr-a": 0.25, "bscmr-b": 0.25, "bscmr-c": 0.15, "bscmr-d": 0.12, "bscmr-e": 0.12,
+                     "bscmr-f": 0.11}, {"AS": 1.0}, "manifest",
+           {"ED": ("LV", "MYO"), "ES": ("LV",)},
+           description="BSCMR-AS-like: 6 sites, 9 scanners, aortic stenosis; LV at ED/ES, MYO at ED"),
+    Cohort("mnms", {"mnms-1": 0.3, "mnms-2": 0.2, "mnms-3": 0.2, "mnms-4": 0.2, "mnms-5": 0.1},
+           {"NOR": 0.25, "DCM": 0.2, "HCM": 0.3, "ARV": 0.1, "MINF": 0.15}, "mnms", {"ED": ALL, "ES": ALL},
+           cine_frames=8, description="M&Ms-like: 5 centres, 4 vendors, 4D cines labelled at ED and ES"),
+]:
+    COHORTS.add(_c.name, _c, origin="built-in")
+
+
+def _pick(rng: np.random.Generator, shares: dict[str, float]) -> str:
+    names = list(shares)
+    p = np.array([shares[n] for n in names], float)
+    return str(rng.choice(names, p=p / p.sum()))
+
+
+def _subject_ids(cohort: str, n: int, rng: np.random.Generator) -> list[str]:
+    if cohort == "ukbb":
+        return [str(x) for x in rng.choice(np.arange(1_000_000, 6_000_000), n, replace=False)]
+    if cohort == "acdc":
+        return [f"patient{i + 1:03d}" for i in range(n)]
+    if cohort == "mnms":
+        alphabet = list(string.ascii_uppercase + string.digits)
+        ids: list[str] = []
+        while len(ids) < n:
+            code = "".join(rng.choice(alphabet, 6))
+            if code not in ids:
+                ids.append(code)
+        return ids
+    return [f"{cohort.upper()}{i + 1:04d}" for i in range(n)]
+
+
+def plan(cohort: Cohort, n: int, seed: int) -> list[SubjectSpec]:
+    """Who is in the cohort: subject ids, site, scanner, pathology and a per-subject seed."""
+    rng = np.random.default_rng([seed, 0])
+    ids = _subject_ids(cohort.name, n, rng)
+    if cohort.balanced:
+        groups = [list(cohort.pathologies)[i % len(cohort.pathologies)] for i in range(n)]
+        rng.shuffle(groups)
+    else:
+        groups = [_pick(rng, cohort.pathologies) for _ in range(n)]
+    specs = []
+    for i, (sid, group) in enumerate(zip(ids, groups)):
+        site = _pick(rng, cohort.sites)
+        scanner = _pick(rng, SITES.get(site).scanners)
+        specs.append(SubjectSpec(sid, site, scanner, group, (seed, 1, i)))
+    return specs
+
+
+def _work(args: tuple[SubjectSpec, Cohort, str, int, int]) -> tuple[list[dict], dict]:
+    from .writers import WRITERS
+
+    spec, cohort, root, index, n = args
+    subject = generate_subject(spec, cohort.cine_frames, cohort.ed_first)
+    return WRITERS[cohort.layout](subject, cohort, Path(root), index, n)
+
+
+def generate_cohort(name: str, out: Path, n: int, seed: int = 0, workers: int | None = None,
+                    progress: Callable[[Iterable], Iterable] = iter) -> pd.DataFrame:
+    """Write `n` subjects of cohort `name` under `out` in its real layout, plus truth.csv; returns truth."""
+    from .writers import FINISHERS
+
+    cohort = COHORTS.get(name)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    specs = plan(cohort, n, seed)
+    jobs = [(s, cohort, str(out), i, n) for i, s in enumerate(specs)]
+    workers = workers or min(len(jobs), os.cpu_count() or 1)
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            results = list(progress(pool.map(_work, jobs)))
+    else:
+        results = [_work(j) for j in progress(jobs)]
+    truth = pd.DataFrame([row for rows, _ in results for row in rows])
+    FINISHERS[cohort.layout](out, [meta for _, meta in results])
+    truth.to_csv(out / "truth.csv", index=False, float_format="%.4f")
+    return truth
