@@ -8,6 +8,10 @@ __version__ = "0.1.0"
 _LAZY = {
     "load_manifest": ("benchmark.data.manifest", "load_manifest"),
     "load_case": ("benchmark.data.loader", "load_case"),
+    "create_model": ("benchmark.models", "create_model"),
+    "list_models": ("benchmark.models", "list_models"),
+    "register_model": ("benchmark.models", "register_model"),
+    "count_parameters": ("benchmark.models", "count_parameters"),
 }
 
 

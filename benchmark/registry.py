@@ -46,6 +46,7 @@ class Registry(Generic[T]):
         self._aliases: dict[str, str] = {}
         self._discover = discover
         self._discovered = discover is None
+        self._namespaces: dict[str, Entry[Callable[[str], T]]] = {}
 
     def _ensure_discovered(self) -> None:
         if not self._discovered:
@@ -66,6 +67,20 @@ class Registry(Generic[T]):
         for alias in aliases:
             self._aliases[alias] = name
         return obj
+
+    def add_namespace(self, prefix: str, resolve: Callable[[str], T], *, origin: str | None = None,
+                      pattern: str = "", **meta: object) -> None:
+        """Let names 'prefix:rest' resolve through `resolve(rest)` (e.g. smp:unet:resnet34)."""
+        origin = origin or _current_origin.get() or getattr(resolve, "__module__", "unknown")
+        if prefix in self._namespaces:
+            raise CmrbenchError(f"{self.kind} namespace '{prefix}:' is registered twice "
+                                f"(first by {self._namespaces[prefix].origin}, again by {origin})")
+        self._namespaces[prefix] = Entry(f"{prefix}:{pattern or '*'}", resolve, origin, (), dict(meta))
+
+    def namespaces(self) -> list[Entry[Callable[[str], T]]]:
+        """Registered prefix namespaces, with their origin."""
+        self._ensure_discovered()
+        return [self._namespaces[k] for k in sorted(self._namespaces)]
 
     def register(self, name: str | None = None, *, aliases: tuple[str, ...] | list[str] = (),
                  **meta: object) -> Callable[[T], T]:
@@ -92,15 +107,22 @@ class Registry(Generic[T]):
         known = sorted([*self._entries, *self._aliases])
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        listing = "" if close else f" (known: {', '.join(sorted(self._entries)) or 'none'})"
-        raise UnknownNameError(f"unknown {self.kind} '{name}'{hint}{listing}")
+        known_names = sorted(self._entries) + [e.name for e in self._namespaces.values()]
+        listing = "" if close else f" (known: {', '.join(known_names) or 'none'})"
+        from .plugins import broken_plugins_note
+
+        raise UnknownNameError(f"unknown {self.kind} '{name}'{hint}{listing}{broken_plugins_note()}")
 
     def entry(self, name: str) -> Entry[T]:
         """The entry for a name or alias."""
         return self._entries[self.resolve(name)]
 
     def get(self, name: str) -> T:
-        """The object registered under a name or alias."""
+        """The object registered under a name or alias, or resolved through a 'prefix:' namespace."""
+        self._ensure_discovered()
+        prefix, sep, rest = name.partition(":")
+        if sep and prefix in self._namespaces:
+            return self._namespaces[prefix].obj(rest)
         return self.entry(name).obj
 
     def __contains__(self, name: object) -> bool:

@@ -37,6 +37,35 @@ def _table(*columns: str):
     return Table(*columns)
 
 
+def _print_broken(group: str) -> None:
+    from ..console import console
+    from ..plugins import BROKEN
+
+    for b in BROKEN:
+        if b.group == group:
+            console.print(f"[yellow]plugin '{b.name}' ({b.target}) failed to load:[/] {b.error}", soft_wrap=True)
+
+
+@lister("models")
+def _models(pattern: str) -> None:
+    import fnmatch
+
+    from ..console import console
+    from ..models import MODELS, count_parameters, create_model
+
+    table = _table("name", "origin", "parameters (default settings)", "notes")
+    for e in MODELS.entries(pattern):
+        n = count_parameters(create_model(e.name))
+        preset = e.meta.get("preset")
+        note = f"{e.meta['base']} with {', '.join(f'{k}={v}' for k, v in preset.items())}" if preset else ""
+        table.add_row(e.name, e.origin, f"{n / 1e6:.3f} M", note)
+    for e in MODELS.namespaces():
+        if fnmatch.fnmatchcase(e.name, pattern) or pattern == "*":
+            table.add_row(e.name, e.origin, "depends on encoder", str(e.meta.get("note", "")))
+    console.print(table)
+    _print_broken("cmrbench.models")
+
+
 @lister("cohorts")
 def _cohorts(pattern: str) -> None:
     from ..console import console
@@ -80,7 +109,7 @@ def _sites(pattern: str) -> None:
 
 
 @app.command("list")
-def list_(kind: str = typer.Argument(..., help="datasets, cohorts, scanners or sites"),
+def list_(kind: str = typer.Argument(..., help="models, datasets, cohorts, scanners or sites"),
           pattern: str = typer.Argument("*", help="wildcard filter, e.g. 'unet*'")) -> None:
     """List what is registered, with where each comes from."""
     from ..errors import CmrbenchError
