@@ -12,6 +12,9 @@ _LAZY = {
     "list_models": ("benchmark.models", "list_models"),
     "register_model": ("benchmark.models", "register_model"),
     "count_parameters": ("benchmark.models", "count_parameters"),
+    "create_policy": ("benchmark.augment.registry", "create_policy"),
+    "list_policies": ("benchmark.augment.registry", "list_policies"),
+    "register_policy": ("benchmark.augment.registry", "register_policy"),
 }
 
 

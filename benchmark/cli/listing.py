@@ -66,6 +66,20 @@ def _models(pattern: str) -> None:
     _print_broken("cmrbench.models")
 
 
+@lister("policies")
+def _policies(pattern: str) -> None:
+    from ..augment.ops import OPS
+    from ..augment.registry import POLICIES, create_policy
+    from ..console import console
+
+    table = _table("name", "origin", "operations and parameters (crop 256)")
+    for e in POLICIES.entries(pattern):
+        table.add_row(e.name, e.origin, create_policy(e.name).describe())
+    console.print(table)
+    console.print(f"operations for suite-defined policies: {', '.join(OPS.names())}")
+    _print_broken("cmrbench.policies")
+
+
 @lister("cohorts")
 def _cohorts(pattern: str) -> None:
     from ..console import console
@@ -109,7 +123,7 @@ def _sites(pattern: str) -> None:
 
 
 @app.command("list")
-def list_(kind: str = typer.Argument(..., help="models, datasets, cohorts, scanners or sites"),
+def list_(kind: str = typer.Argument(..., help="models, policies, datasets, cohorts, scanners or sites"),
           pattern: str = typer.Argument("*", help="wildcard filter, e.g. 'unet*'")) -> None:
     """List what is registered, with where each comes from."""
     from ..errors import CmrbenchError
