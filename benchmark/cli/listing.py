@@ -80,6 +80,17 @@ def _policies(pattern: str) -> None:
     _print_broken("cmrbench.policies")
 
 
+@lister("leaderboards")
+def _leaderboards(pattern: str) -> None:
+    from ..console import console
+    from ..leaderboards import LEADERBOARDS
+
+    table = _table("name", "origin", "what")
+    for e in LEADERBOARDS.entries(pattern):
+        table.add_row(e.name, e.origin, e.meta["title"])
+    console.print(table)
+
+
 @lister("cohorts")
 def _cohorts(pattern: str) -> None:
     from ..console import console
@@ -123,7 +134,7 @@ def _sites(pattern: str) -> None:
 
 
 @app.command("list")
-def list_(kind: str = typer.Argument(..., help="models, policies, datasets, cohorts, scanners or sites"),
+def list_(kind: str = typer.Argument(..., help="models, policies, datasets, leaderboards, cohorts, scanners or sites"),
           pattern: str = typer.Argument("*", help="wildcard filter, e.g. 'unet*'")) -> None:
     """List what is registered, with where each comes from."""
     from ..errors import CmrbenchError

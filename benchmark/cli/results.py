@@ -1,0 +1,111 @@
+"""`cmrbench evaluate | leaderboard | compare`: score predictions, rebuild tables, compare result sets."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from . import app
+
+
+def _print_table(table, max_rows: int = 40) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table as RichTable
+
+    from ..console import console
+
+    rt = RichTable(title=table.title, title_justify="left")
+    if table.absent:
+        console.print(f"[bold]{table.title}[/]: no data ({table.absent})")
+        return
+    for col in table.wide.columns:
+        rt.add_column(str(col))
+    for row in table.wide.head(max_rows).itertuples(index=False):
+        rt.add_row(*[str(v) for v in row])
+    console.print(rt)
+    for note in table.notes:
+        console.print(f"  {note}", style="dim", markup=False)
+
+
+@app.command("evaluate")
+def evaluate(
+    manifest: Path = typer.Option(..., "--manifest", "-m", help="manifest CSV with the reference labels"),
+    pred: Path = typer.Option(..., "--pred", help="folder of <subject>_<phase>.nii.gz (or <dataset>/...)"),
+    out: Path = typer.Option(..., "--out", "-o", help="folder for results/ and leaderboards/"),
+    name: str = typer.Option("external", "--name", help="method name shown in the tables"),
+    label_map: str = typer.Option("canonical", "--label-map", help="label convention of the predictions: "
+                                  "canonical or an adapter's name (e.g. acdc)"),
+) -> None:
+    """Score predictions made by any tool against a manifest; write results and leaderboards."""
+    from ..console import console, track
+    from ..data.manifest import load_manifest
+    from ..errors import CmrbenchError
+    from ..evaluate import evaluate_predictions
+    from ..leaderboards import write_leaderboards
+    from ..provenance import provenance
+
+    if not pred.is_dir():
+        raise CmrbenchError(f"--pred {pred}: no such folder")
+    df = load_manifest(manifest)
+    res = evaluate_predictions(df, pred, name, label_map, progress=lambda xs: track(xs, "scoring"))
+    folder = res.write(out)
+    tables = write_leaderboards(res, out, provenance(device="cpu"))
+    _print_table(next(t for t in tables if t.name == "table3_methods"))
+    console.print(f"scored {res.cases[['dataset', 'subject', 'phase']].drop_duplicates().shape[0]} case(s); "
+                  f"{len(res.errors)} error(s) in {folder / 'errors.csv'}; leaderboards in {out / 'leaderboards'}")
+
+
+@app.command("leaderboard")
+def leaderboard(
+    results: list[Path] = typer.Argument(..., help="one or more run/evaluate output folders"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="write leaderboards/ here (default: print only)"),
+    fmt: str = typer.Option("md", "--format", help="md, csv, tex or html: what to print"),
+    table: str = typer.Option("table3_methods", "--table", help="which table to print ('all' for every one)"),
+) -> None:
+    """Rebuild the tables from stored results (several result sets are combined)."""
+    from ..console import console
+    from ..errors import CmrbenchError
+    from ..leaderboards import LEADERBOARDS, build_all, write_leaderboards
+    from ..leaderboards.formats import to_html, to_latex, to_markdown
+    from ..results import combine, load_results
+
+    if fmt not in ("md", "csv", "tex", "html"):
+        raise CmrbenchError(f"--format {fmt}: choose md, csv, tex or html")
+    res = combine([load_results(r) for r in results])
+    tables = write_leaderboards(res, out) if out else build_all(res)
+    wanted = tables if table == "all" else [t for t in tables if t.name == LEADERBOARDS.resolve(table)]
+    render = {"md": to_markdown, "tex": to_latex, "html": to_html,
+              "csv": lambda t: t.tidy.to_csv(index=False) if not t.absent else f"# no data: {t.absent}\n"}[fmt]
+    for t in wanted:
+        console.print(render(t), markup=False, soft_wrap=True)
+    if out:
+        console.print(f"leaderboards written to {out / 'leaderboards'}")
+
+
+@app.command("compare")
+def compare_cmd(
+    a: Path = typer.Argument(..., help="result set A"),
+    b: Path = typer.Argument(..., help="result set B"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="also write one CSV per table here"),
+) -> None:
+    """Per-table Dice differences (A - B) with paired Wilcoxon p-values, Holm-corrected per table."""
+    from rich.table import Table as RichTable
+
+    from ..compare import compare
+    from ..console import console
+    from ..errors import CmrbenchError
+    from ..results import load_results
+
+    tables = compare(load_results(a), load_results(b))
+    if not tables:
+        raise CmrbenchError("the two result sets share no scored case (same dataset, subject, phase, structure)")
+    for name, df in tables.items():
+        rt = RichTable(title=f"{name}: A - B", title_justify="left")
+        for col in df.columns:
+            rt.add_column(str(col))
+        for row in df.itertuples(index=False):
+            rt.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
+        console.print(rt)
+        if out:
+            out.mkdir(parents=True, exist_ok=True)
+            df.to_csv(out / f"compare_{name.split()[0]}{'_' + name.split('(')[1][:-1].replace(' ', '_') if '(' in name else ''}.csv",
+                      index=False)

@@ -1,0 +1,82 @@
+"""Score label maps against a manifest's references: cmrbench's own predictions or another tool's."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .clinical import clinical_measures
+from .data.loader import Case, load_case
+from .data.nifti import read_array
+from .data.problems import DataError, Problem
+from .labels import STRUCTURES, convention, parse_present, to_canonical
+from .metrics import score_structures
+from .results import CASE_COLUMNS, ERROR_COLUMNS, JOB_COLUMNS, META_COLUMNS, Results
+
+
+def score_case_rows(job: Mapping[str, object], row: Mapping, reference: Case, prediction: np.ndarray) -> list[dict]:
+    """cases.csv rows of one prediction: one per annotated structure that either side contains."""
+    present = parse_present(row.get("labels_present", "")) or tuple(STRUCTURES)
+    meta = {c: row.get(c, "") for c in META_COLUMNS}
+    base = {"job": job["job"], "model": job["model"], "policy": job["policy"], "seed": job["seed"],
+            "dataset": row["dataset"], "subject": row["subject"], "phase": row["phase"]}
+    assert reference.label is not None
+    return [{**base, **vars(s), **meta} for s in score_structures(prediction, reference.label, reference.spacing,
+                                                                    present)]
+
+
+def error_row(job: str, problem: Problem) -> dict:
+    """errors.csv row from a Problem."""
+    return {"job": job, "dataset": problem.dataset, "subject": problem.subject, "phase": problem.phase,
+            "file": problem.file, "what": problem.what, "why": problem.why}
+
+
+def find_prediction(pred_dir: Path, row: Mapping) -> Path:
+    """DIR/<subject>_<phase>.nii.gz, or DIR/<dataset>/<subject>_<phase>.nii.gz."""
+    name = f"{row['subject']}_{row['phase']}.nii.gz"
+    nested = pred_dir / str(row["dataset"]) / name
+    return nested if nested.is_file() else pred_dir / name
+
+
+def _label_convention(name: str) -> str:
+    from .data.adapters import DATASETS
+
+    if name in DATASETS:
+        return DATASETS.get(name).label_convention
+    convention(name)  # raises a clear error for an unknown name
+    return name
+
+
+def evaluate_predictions(df: pd.DataFrame, pred_dir: Path, name: str, label_map: str = "canonical",
+                         progress: Callable[[Iterable], Iterable] = iter) -> Results:
+    """Score every labelled manifest row against DIR's prediction; missing or bad files become error rows."""
+    conv = _label_convention(label_map)
+    job = {"job": name, "model": name, "policy": "external", "seed": ""}
+    rows, errors = [], []
+    root = df.attrs.get("root", ".")
+    for _, row in progress(list(df[df["label"] != ""].iterrows())):
+        who = dict(dataset=row["dataset"], subject=row["subject"], phase=row["phase"])
+        path = find_prediction(Path(pred_dir), row)
+        try:
+            reference = load_case(row, root)
+            if not path.is_file():
+                raise DataError(Problem(str(path), "missing prediction", "no file for this case", **who))
+            raw, _ = read_array(path)
+            if raw.shape != reference.image.shape:
+                raise DataError(Problem(str(path), "shape mismatch",
+                                        f"prediction {raw.shape} is not on the image grid {reference.image.shape}",
+                                        **who))
+            try:
+                pred = to_canonical(raw, conv)
+            except ValueError as exc:
+                raise DataError(Problem(str(path), "unexpected label values", str(exc), **who)) from None
+        except DataError as err:
+            p = err.problem
+            errors.append(error_row(name, Problem(p.file, p.what, p.why, **who)))
+            continue
+        rows += score_case_rows(job, row, reference, pred)
+    cases = pd.DataFrame(rows, columns=CASE_COLUMNS + META_COLUMNS)
+    jobs = pd.DataFrame([{**job, "method": name, "parameters": np.nan, "operations": ""}], columns=JOB_COLUMNS)
+    return Results(cases, clinical_measures(cases), pd.DataFrame(errors, columns=ERROR_COLUMNS), jobs)

@@ -1,0 +1,44 @@
+"""Write every leaderboard (.md, .csv, .tex), the figures and a self-contained report.html."""
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+from ..results import Results
+from .figures import fig4_boxplots, fig8_bland_altman
+from .formats import to_html, to_latex, to_markdown
+from .tables import Table, build_all
+
+STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px}table.board{border-collapse:collapse;
+font-size:13px}table.board td,table.board th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:left}
+p.note{font-size:12px;color:#555;margin:2px 0}p.absent{color:#a00}img{max-width:100%}"""
+
+
+def write_leaderboards(res: Results, out: Path, provenance: dict | None = None) -> list[Table]:
+    """Write OUT/leaderboards/: each table as .md/.csv/.tex, fig4 and fig8 PNGs and report.html."""
+    folder = Path(out) / "leaderboards"
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = build_all(res)
+    for t in tables:
+        (folder / f"{t.name}.md").write_text(to_markdown(t))
+        (folder / f"{t.name}.tex").write_text(to_latex(t))
+        if t.absent:
+            (folder / f"{t.name}.csv").write_text(f"# no data: {t.absent}\n")
+        else:
+            t.tidy.to_csv(folder / f"{t.name}.csv", index=False, float_format="%.6g")
+    figures = [fig4_boxplots(res, folder / "fig4_boxplots.png"), fig8_bland_altman(res, folder / "fig8_bland_altman.png")]
+    parts = [f"<h1>cmrbench leaderboards</h1>"]
+    if provenance:
+        parts.append("<p class='note'>" + html.escape(", ".join(f"{k}: {v}" for k, v in provenance.items())) + "</p>")
+    parts += [to_html(t) for t in tables]
+    for name, fig in zip(("Figure 4: Dice per dataset and structure", "Figure 8: Bland-Altman"), figures):
+        parts.append(f"<h2>{name}</h2>")
+        if fig is None:
+            parts.append("<p class='absent'>No data for this figure.</p>")
+        else:
+            data = base64.b64encode(Path(fig).read_bytes()).decode()
+            parts.append(f"<img alt='{html.escape(name)}' src='data:image/png;base64,{data}'>")
+    (folder / "report.html").write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>cmrbench"
+                                        f"</title><style>{STYLE}</style></head><body>{''.join(parts)}</body></html>")
+    return tables
