@@ -1,6 +1,7 @@
 """Statistics for the leaderboards: Bland-Altman with IQR outlier removal, Spearman, paired Wilcoxon + Holm."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,7 +48,11 @@ def spearman(auto: np.ndarray, manual: np.ndarray) -> tuple[float, float, int]:
     ok = np.isfinite(auto) & np.isfinite(manual)
     if ok.sum() < 3:
         return float("nan"), float("nan"), int(ok.sum())
-    res = pg.corr(auto[ok], manual[ok], method="spearman")
+    if np.ptp(auto[ok]) == 0 or np.ptp(manual[ok]) == 0:
+        return float("nan"), float("nan"), int(ok.sum())  # a constant input has no rank correlation
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pingouin's power estimate warns on small n; rho and p are unaffected
+        res = pg.corr(auto[ok], manual[ok], method="spearman")
     return float(res["r"].iloc[0]), float(res["p_val" if "p_val" in res else "p-val"].iloc[0]), int(ok.sum())
 
 

@@ -15,11 +15,12 @@ font-size:13px}table.board td,table.board th{padding:3px 8px;border-bottom:1px s
 p.note{font-size:12px;color:#555;margin:2px 0}p.absent{color:#a00}img{max-width:100%}"""
 
 
-def write_leaderboards(res: Results, out: Path, provenance: dict | None = None) -> list[Table]:
+def write_leaderboards(res: Results, out: Path, provenance: dict | None = None,
+                       names: list[str] | None = None) -> list[Table]:
     """Write OUT/leaderboards/: each table as .md/.csv/.tex, fig4 and fig8 PNGs and report.html."""
     folder = Path(out) / "leaderboards"
     folder.mkdir(parents=True, exist_ok=True)
-    tables = build_all(res)
+    tables = build_all(res, names)
     for t in tables:
         (folder / f"{t.name}.md").write_text(to_markdown(t))
         (folder / f"{t.name}.tex").write_text(to_latex(t))
@@ -28,7 +29,7 @@ def write_leaderboards(res: Results, out: Path, provenance: dict | None = None) 
         else:
             t.tidy.to_csv(folder / f"{t.name}.csv", index=False, float_format="%.6g")
     figures = [fig4_boxplots(res, folder / "fig4_boxplots.png"), fig8_bland_altman(res, folder / "fig8_bland_altman.png")]
-    parts = [f"<h1>cmrbench leaderboards</h1>"]
+    parts = ["<h1>cmrbench leaderboards</h1>"]
     if provenance:
         parts.append("<p class='note'>" + html.escape(", ".join(f"{k}: {v}" for k, v in provenance.items())) + "</p>")
     parts += [to_html(t) for t in tables]

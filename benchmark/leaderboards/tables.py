@@ -213,10 +213,13 @@ def bland_altman_table(res: Results) -> Table:
     return Table("bland_altman", "", tidy, wide, notes)
 
 
-def build_all(res: Results) -> list[Table]:
-    """Every registered leaderboard, titled."""
+def build_all(res: Results, names: list[str] | None = None) -> list[Table]:
+    """Every registered leaderboard (or those named), titled."""
     tables = []
+    wanted = {LEADERBOARDS.resolve(n) for n in names} if names else None
     for e in sorted(LEADERBOARDS.entries(), key=lambda e: (e.name == "bland_altman", e.name)):
+        if wanted is not None and e.name not in wanted:
+            continue
         t = e.obj(res)
         t.title = t.title or e.meta["title"]
         tables.append(t)

@@ -1,0 +1,122 @@
+"""`cmrbench run | validate | predict`: the suite runner, its dry run, and segmentation with a checkpoint."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from . import app
+
+SET_HELP = "override a suite value, e.g. --set training.iterations=20 (repeatable)"
+
+
+@app.command("validate")
+def validate(suite: Path = typer.Argument(..., help="suite YAML"),
+             overrides: list[str] = typer.Option([], "--set", help=SET_HELP),
+             strict: bool = typer.Option(False, "--strict", help="fail when a data path does not exist yet")) -> None:
+    """Resolve a suite fully (schema, names, paths) without training; list its jobs."""
+    from ..console import console
+    from ..errors import CmrbenchError
+    from ..leaderboards import LEADERBOARDS
+    from ..launchers import LAUNCHERS
+    from ..plugins import load_plugin_file
+    from ..runner import plan_jobs
+    from ..sources import _path
+    from ..suite import load_suite
+    from ..synth.cohorts import COHORTS
+    from ..data.adapters import DATASETS
+
+    spec, base = load_suite(suite, overrides)
+    for plugin in spec.plugins:
+        load_plugin_file(base / plugin)
+    missing = []
+    for src in [spec.data.source, *spec.data.targets]:
+        if src.synth is not None:
+            COHORTS.get(src.synth.cohort)
+            continue
+        if src.adapter is not None:
+            DATASETS.get(src.adapter)
+        path = _path(base, src.root or src.manifest or "")
+        if not path.exists():
+            missing.append(f"data set '{src.name}': {path} does not exist (point the suite at your copy)")
+    if missing and strict:
+        raise CmrbenchError("; ".join(missing))
+    for name in spec.leaderboards or []:
+        LEADERBOARDS.resolve(name)
+    LAUNCHERS.resolve(spec.launcher)
+    plans = plan_jobs(spec)
+    if not plans:
+        raise CmrbenchError(f"suite {suite}: no jobs (add models and policies, or jobs)")
+    for m in missing:
+        console.print(f"[yellow]warning:[/] {m}", soft_wrap=True)
+    console.print(f"suite '{spec.name}' is valid: {len(plans)} job(s)"
+                  + (f"; {len(missing)} data path(s) to fill in before `cmrbench run`" if missing else ""))
+    for p in plans:
+        console.print(f"  {p.id}  {p.method}  seed {p.seed}", markup=False)
+
+
+@app.command("run")
+def run(suite: Path = typer.Argument(..., help="suite YAML"),
+        out: Path | None = typer.Option(None, "--out", "-o", help="run folder (default runs/<suite name>)"),
+        device: str | None = typer.Option(None, "--device", help="cpu, cuda, cuda:1 ... (default: the suite's)"),
+        launcher: str | None = typer.Option(None, "--launcher", help="local or gpus (default: the suite's)"),
+        overrides: list[str] = typer.Option([], "--set", help=SET_HELP)) -> None:
+    """Train, evaluate, and write results and leaderboards; a rerun resumes where it stopped."""
+    from ..console import console
+    from ..runner import run_suite
+    from ..suite import load_suite
+    from .results import _print_table
+
+    spec, base = load_suite(suite, overrides)
+    out = out or Path("runs") / spec.name
+    results = run_suite(spec, base, out, device, launcher)
+    from ..leaderboards import build_all
+
+    for t in build_all(results, ["table3_methods"]):
+        _print_table(t)
+    console.print(f"results in {out / 'results'}, {len(results.errors)} error row(s); leaderboards in "
+                  f"{out / 'leaderboards'} (report.html)")
+
+
+@app.command("predict")
+def predict(checkpoint: Path = typer.Option(..., "--checkpoint", help="a job's best.pt"),
+            input: Path = typer.Option(..., "--input", help="a 3D NIfTI file or a folder of them"),  # noqa: A002
+            out: Path = typer.Option(..., "--out", "-o", help="folder for the label maps"),
+            device: str = typer.Option("cpu", "--device")) -> None:
+    """Segment NIfTI files with a trained model (labels 0 bg, 1 LV, 2 MYO, 3 RV, on each input's grid)."""
+    import torch
+
+    from ..console import console, track
+    from ..data.loader import Case
+    from ..data.nifti import read_array
+    from ..data.problems import DataError
+    from ..errors import CmrbenchError
+    from ..infer import predict_case, save_label
+    from ..models import create_model
+    from ..preprocess import Preprocess, prepare_case
+
+    if not checkpoint.is_file():
+        raise CmrbenchError(f"checkpoint {checkpoint}: no such file")
+    state = torch.load(checkpoint, map_location=device, weights_only=False)
+    if "model_name" not in state:
+        raise CmrbenchError(f"checkpoint {checkpoint}: not a cmrbench best.pt")
+    model = create_model(state["model_name"], **state["model_kwargs"]).to(device)
+    model.load_state_dict(state["model"])
+    pre = Preprocess(**{k: tuple(v) if isinstance(v, list) else v for k, v in state["preprocess"].items()})
+    files = sorted(input.glob("*.nii*")) if input.is_dir() else [input]
+    if not files:
+        raise CmrbenchError(f"{input}: no NIfTI files")
+    done = 0
+    for f in track(files, "segmenting"):
+        try:
+            image, img = read_array(f)
+        except DataError as err:
+            console.print(f"skipped: {err.problem.line()}", markup=False)
+            continue
+        case = Case(image.astype("float32"), None, tuple(float(z) for z in img.header.get_zooms()[:3]), img.affine,
+                    img.header)
+        label = predict_case(model, prepare_case(case, pre), state["crop"], torch.device(device),
+                             state.get("tta_flip", False))
+        save_label(label, img.affine, img.header, out / f.name)
+        done += 1
+    console.print(f"segmented {done} of {len(files)} file(s) into {out}")

@@ -1,0 +1,60 @@
+"""Inference with the study's test pipeline: resample, centre crop/pad, normalise, predict, bilinear
+upsampling of the class probabilities back to the original grid, argmax."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .preprocess import Prepared, crop_or_pad
+
+
+@torch.no_grad()
+def predict_probabilities(model: torch.nn.Module, slices: np.ndarray, device: torch.device, tta_flip: bool = False,
+                          chunk: int = 16) -> torch.Tensor:
+    """Softmax probabilities [N, C, H, W] for slices [N, H, W] (optionally averaged with flipped copies)."""
+    model.eval()
+    out = []
+    for start in range(0, len(slices), chunk):
+        x = torch.from_numpy(np.ascontiguousarray(slices[start:start + chunk])).unsqueeze(1).to(device)
+        p = torch.softmax(model(x).float(), 1)
+        if tta_flip:
+            for dims in ((-1,), (-2,)):
+                p = p + torch.softmax(model(x.flip(dims)).float(), 1).flip(dims)
+            p = p / 3
+        out.append(p.cpu())
+    return torch.cat(out)
+
+
+def predict_case(model: torch.nn.Module, prepared: Prepared, crop: int, device: torch.device,
+                 tta_flip: bool = False) -> np.ndarray:
+    """A canonical label map [X, Y, Z] on the case's original grid."""
+    img = prepared.image  # [X', Y', Z], resampled and normalised
+    xs, ys, zs = img.shape
+    slices = np.stack([crop_or_pad(img[..., z], (crop, crop), value=float(img[..., z].min())) for z in range(zs)])
+    probs = predict_probabilities(model, slices, device, tta_flip)  # [Z, C, crop, crop]
+    # undo the crop/pad: outside the crop is background
+    full = torch.zeros(zs, probs.shape[1], xs, ys)
+    full[:, 0] = 1.0
+    placed = np.stack([crop_or_pad(np.moveaxis(probs[z].numpy(), 0, -1), (xs, ys), value=np.nan) for z in range(zs)])
+    placed = torch.from_numpy(np.moveaxis(placed, -1, 1))
+    mask = ~torch.isnan(placed[:, :1])
+    full = torch.where(mask.expand_as(full), torch.nan_to_num(placed), full)
+    ox, oy, _ = prepared.original_shape
+    if (ox, oy) != (xs, ys):
+        full = F.interpolate(full, size=(ox, oy), mode="bilinear", align_corners=False)
+    return full.argmax(1).numpy().astype(np.uint8).transpose(1, 2, 0)
+
+
+def save_label(label: np.ndarray, like_affine: np.ndarray, like_header, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Write a label map as NIfTI with the source image's geometry."""
+    import nibabel as nib
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = like_header.copy()
+    header.set_data_dtype(np.uint8)
+    img = nib.Nifti1Image(label.astype(np.uint8), like_affine, header)
+    img.header.set_zooms(like_header.get_zooms()[:3])
+    nib.save(img, str(path))

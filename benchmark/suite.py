@@ -1,0 +1,228 @@
+"""The suite schema (pydantic, unknown keys rejected), command-line overrides and job expansion."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import CmrbenchError
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Synth(Strict):
+    """A built-in synthetic cohort, generated on first use."""
+
+    cohort: str
+    subjects: int = 20
+    seed: int = 0
+
+
+class Split(Strict):
+    """Subject-level split sizes of the source data set, or a CSV (subject,split) naming them."""
+
+    train: int | None = None
+    val: int | None = None
+    test: int | None = None
+    file: str | None = None
+
+
+class DataSource(Strict):
+    """One data set: a synthetic cohort, a download read by an adapter, or a manifest CSV."""
+
+    name: str
+    synth: Synth | None = None
+    adapter: str | None = None
+    root: str | None = None
+    manifest: str | None = None
+    split: Split | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> DataSource:
+        kinds = [k for k in ("synth", "adapter", "manifest") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError(f"data set '{self.name}' needs exactly one of synth, adapter (+ root), manifest")
+        if self.adapter is not None and not self.root:
+            raise ValueError(f"data set '{self.name}': adapter '{self.adapter}' needs a root")
+        return self
+
+
+class Data(Strict):
+    """The source (trained on) and the targets (tested unchanged)."""
+
+    source: DataSource
+    targets: list[DataSource] = Field(default_factory=list)
+    cache: str | None = None  # where prepared data and generated cohorts go (default OUT/cache)
+
+
+class PreprocessCfg(Strict):
+    """Preprocessing shared by training and testing."""
+
+    target_spacing: float = 1.25
+    normalise: Literal["zscore", "percentile", "none"] = "zscore"
+    crop: int = 256
+    canvas: int | None = None  # training slices are padded/cropped to this before the random crop
+
+
+class Optimizer(Strict):
+    """SGD (the study's) or Adam."""
+
+    name: Literal["sgd", "adam"] = "sgd"
+    lr: float = 1e-3
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+
+
+class Schedule(Strict):
+    """Step decay: multiply the learning rate by `gamma` every `step_epochs` epochs."""
+
+    step_epochs: float = 50
+    gamma: float = 0.5
+
+
+class Selection(Strict):
+    """Model selection on the validation split."""
+
+    metric: Literal["mean_iou", "mean_dice"] = "mean_iou"
+    augment_validation: bool = False  # the study validated on augmented images; default is without
+
+
+class Training(Strict):
+    """The study's recipe by default."""
+
+    epochs: float | None = None
+    iterations: int | None = None
+    batch_size: int = 20
+    optimizer: Optimizer = Field(default_factory=Optimizer)
+    schedule: Schedule = Field(default_factory=Schedule)
+    loss: Literal["cross_entropy"] = "cross_entropy"
+    selection: Selection = Field(default_factory=Selection)
+    validate_every: int | None = None  # steps; default once per epoch
+    checkpoint_every: int = 50  # steps
+    amp: bool = True  # mixed precision on CUDA
+    tta_flip: bool = False
+
+    @model_validator(mode="after")
+    def _length(self) -> Training:
+        if (self.epochs is None) == (self.iterations is None):
+            raise ValueError("training needs exactly one of epochs, iterations")
+        return self
+
+
+class ModelSpec(Strict):
+    """A network from the registry, its keyword arguments and the label shown in tables."""
+
+    name: str
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    label: str | None = None
+
+
+class PolicySpec(Strict):
+    """A registered policy by name, or one defined here from operations."""
+
+    name: str
+    resample: bool | None = None
+    ops: list[dict[str, Any]] | None = None
+
+
+class JobSpec(Strict):
+    """An explicit job (for ablations): model and policy by name or label, optional seeds."""
+
+    model: str
+    policy: str
+    seeds: list[int] | None = None
+
+
+class Suite(Strict):
+    """A whole benchmark: data, preprocessing, training, the models x policies x seeds grid, extra jobs."""
+
+    name: str
+    seeds: list[int] = Field(default_factory=lambda: [0])
+    plugins: list[str] = Field(default_factory=list)
+    data: Data
+    preprocess: PreprocessCfg = Field(default_factory=PreprocessCfg)
+    training: Training
+    models: list[ModelSpec] = Field(default_factory=list)
+    policies: list[PolicySpec] = Field(default_factory=list)
+    grid: bool = True  # models x policies x seeds; false: only the explicit jobs
+    jobs: list[JobSpec] = Field(default_factory=list)
+    leaderboards: list[str] | None = None
+    launcher: str = "local"
+    device: str = "auto"
+    save_predictions: bool = True
+
+
+def _coerce(text: str) -> Any:
+    return yaml.safe_load(text)
+
+
+def apply_overrides(raw: dict, overrides: list[str]) -> dict:
+    """Apply --set a.b.c=value (value parsed as YAML) to the raw suite mapping."""
+    for item in overrides:
+        if "=" not in item:
+            raise CmrbenchError(f"--set {item}: expected KEY=VALUE, e.g. training.iterations=20")
+        key, value = item.split("=", 1)
+        node: Any = raw
+        parts = key.strip().split(".")
+        for i, p in enumerate(parts):
+            last = i == len(parts) - 1
+            if isinstance(node, list):
+                if not p.isdigit() or int(p) >= len(node):
+                    raise CmrbenchError(f"--set {item}: '{p}' is not an index of that list (0..{len(node) - 1})")
+                if last:
+                    node[int(p)] = _coerce(value)
+                else:
+                    node = node[int(p)]
+            elif isinstance(node, dict):
+                if last:
+                    node[p] = _coerce(value)
+                else:
+                    node = node.setdefault(p, {})
+            else:
+                raise CmrbenchError(f"--set {item}: '{parts[i - 1]}' holds a value, not a mapping or list")
+    return raw
+
+
+def _policy_specs(raw: dict) -> None:
+    """Allow `policies: [paper, none]` as shorthand for [{name: paper}, {name: none}]."""
+    for key in ("policies", "models"):
+        items = raw.get(key)
+        if isinstance(items, list):
+            raw[key] = [{"name": i} if isinstance(i, str) else i for i in items]
+
+
+def load_suite(path: str | Path, overrides: list[str] | None = None) -> tuple[Suite, Path]:
+    """Read and validate a suite YAML (safe_load; nothing in it is evaluated); errors name the key."""
+    path = Path(path)
+    if not path.is_file():
+        raise CmrbenchError(f"suite {path}: no such file")
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise CmrbenchError(f"suite {path}: not valid YAML ({exc})") from None
+    if not isinstance(raw, dict):
+        raise CmrbenchError(f"suite {path}: the top level must be a mapping")
+    raw = apply_overrides(raw, overrides or [])
+    _policy_specs(raw)
+    try:
+        return Suite.model_validate(raw), path.parent.resolve()
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            where = ".".join(str(x) for x in err["loc"]) or "(top level)"
+            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            lines.append(f"{where}: {msg}")
+        raise CmrbenchError(f"suite {path}: " + "; ".join(lines)) from None
+
+
+def config_hash(obj: Any) -> str:
+    """A stable short hash of a JSON-able configuration."""
+    return hashlib.sha1(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:12]
