@@ -210,6 +210,7 @@ def load_suite(path: str | Path, overrides: list[str] | None = None) -> tuple[Su
         raise CmrbenchError(f"suite {path}: not valid YAML ({exc})") from None
     if not isinstance(raw, dict):
         raise CmrbenchError(f"suite {path}: the top level must be a mapping")
+    _policy_specs(raw)  # before overrides (so policies.0.name works) and after (so policies=[a, b] works)
     raw = apply_overrides(raw, overrides or [])
     _policy_specs(raw)
     try:

@@ -12,16 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark.synth.cohorts import COHORTS, generate_cohort
-
-
-def clinical(truth: pd.DataFrame) -> pd.DataFrame:
-    """Per subject: LVEDV, LVEF, LVM, RVEDV, RVEF and max wall from the written label volumes."""
-    ed = truth[truth.phase == "ED"].set_index("subject")
-    es = truth[truth.phase == "ES"].set_index("subject")
-    return pd.DataFrame({"group": ed.pathology, "LVEDV": ed.lv_ml, "LVEF": 100 * (1 - es.lv_ml / ed.lv_ml),
-                         "LVM": 1.05 * ed.myo_ml, "RVEDV": ed.rv_ml, "RVEF": 100 * (1 - es.rv_ml / ed.rv_ml),
-                         "wall": ed.max_wall_mm})
+from benchmark.synth.cohorts import COHORTS, clinical_summary, generate_cohort
 
 
 def main() -> None:
@@ -36,7 +27,7 @@ def main() -> None:
             truth = generate_cohort(name, Path(tmp) / name, args.subjects, seed=0, workers=args.workers or None)
             elapsed = time.perf_counter() - start
             print(f"\n{name}: {elapsed:.1f} s for {args.subjects} subjects ({elapsed / args.subjects:.2f} s each)")
-            table = clinical(truth).groupby("group").agg(["min", "median", "max"]).round(1)
+            table = clinical_summary(truth).groupby("group").agg(["min", "median", "max"]).round(1)
             print(table.to_string())
 
 

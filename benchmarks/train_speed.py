@@ -46,34 +46,38 @@ def main() -> None:
         cfg = Training(iterations=args.steps, batch_size=args.batch, amp=True)
         trainer = Trainer(cb.create_model(args.model), cb.create_policy("paper", crop=args.crop), cfg, train, train,
                           Path(tmp), 0, device, {})
-        for step in range(2):  # warm-up
-            trainer.train_step(step, *trainer.batch(step))
-        sync(device)
-        start = time.perf_counter()
-        for step in range(args.steps):
-            trainer.train_step(step, *trainer.batch(step))
-        sync(device)
-        harness = args.steps / (time.perf_counter() - start)
+        bare_model = cb.create_model(args.model).to(device)
+        if device.type == "cuda":
+            bare_model = bare_model.to(memory_format=torch.channels_last)
+        opt = torch.optim.SGD(bare_model.parameters(), lr=1e-3, momentum=0.9)
+        x = torch.randn(args.batch, 1, args.crop, args.crop, device=device)
+        y = torch.randint(0, 4, (args.batch, args.crop, args.crop), device=device)
+        amp = trainer.amp_dtype
 
-    model = cb.create_model(args.model).to(device)
-    if device.type == "cuda":
-        model = model.to(memory_format=torch.channels_last)
-    opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
-    x = torch.randn(args.batch, 1, args.crop, args.crop, device=device)
-    y = torch.randint(0, 4, (args.batch, args.crop, args.crop), device=device)
-    amp = torch.bfloat16 if device.type == "cuda" else None
-    model.train()
-    for i in range(args.steps + 2):
-        if i == 2:
-            sync(device)
-            start = time.perf_counter()
-        opt.zero_grad(set_to_none=True)
-        with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
-            loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-    sync(device)
-    bare = args.steps / (time.perf_counter() - start)
+        def bare_step() -> None:
+            bare_model.train()
+            opt.zero_grad(set_to_none=True)
+            with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
+                loss = F.cross_entropy(bare_model(x), y)
+            loss.backward()
+            opt.step()
+
+        def harness_step(step: int) -> None:
+            trainer.train_step(step, *trainer.batch(step))
+
+        # interleaved, so that both see the same machine load; medians of per-step times
+        times: dict[str, list[float]] = {"harness": [], "bare": []}
+        for step in range(args.steps + 2):
+            for name, fn in (("harness", lambda: harness_step(step)), ("bare", bare_step)):
+                sync(device)
+                t0 = time.perf_counter()
+                fn()
+                sync(device)
+                if step >= 2:  # warm-up
+                    times[name].append(time.perf_counter() - t0)
+        harness = 1 / float(np.median(times["harness"]))
+        bare = 1 / float(np.median(times["bare"]))
+
     print(f"{args.model}, batch {args.batch} at {args.crop}x{args.crop}, {device} "
           f"({torch.cuda.get_device_name(device) if device.type == 'cuda' else f'{torch.get_num_threads()} threads'})")
     print(f"harness (memmap slices + paper policy + Trainer step): {harness:7.3f} steps/s")

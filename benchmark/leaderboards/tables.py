@@ -81,39 +81,44 @@ def _empty(name: str, title: str, why: str) -> Table:
     return Table(name, title, absent=why)
 
 
-@register("table3_methods", "Table III: Dice per method, dataset and structure, mean (sd)")
-def table3(res: Results) -> Table:
+def _dice_table(res: Results, name: str, index: list[str],
+                prepare: Callable[[pd.DataFrame], pd.DataFrame] = lambda c: c) -> Table:
+    """Mean (sd) Dice per `index` x dataset x structure, or an absent table when nothing was scored."""
     cases = res.with_methods()
     if cases.empty:
-        return _empty("table3_methods", "", "no scored cases")
-    tidy, wide, notes = _dice_grid(cases, ["method"])
-    return Table("table3_methods", "", tidy, wide, notes)
+        return _empty(name, "", "no scored cases")
+    tidy, wide, notes = _dice_grid(prepare(cases), index)
+    return Table(name, "", tidy, wide, notes)
+
+
+@register("table3_methods", "Table III: Dice per method, dataset and structure, mean (sd)")
+def table3(res: Results) -> Table:
+    return _dice_table(res, "table3_methods", ["method"])
+
+
+def _with_params(cases: pd.DataFrame) -> pd.DataFrame:
+    cases = cases.assign(parameters=cases.get("parameters", np.nan))
+    cases["params (M)"] = (cases["parameters"].astype(float) / 1e6).round(3).astype(str).replace("nan", DASH)
+    return cases
 
 
 @register("table4_architectures", "Table IV: Dice per architecture (with its parameter count)")
 def table4(res: Results) -> Table:
-    cases = res.with_methods()
-    if cases.empty:
-        return _empty("table4_architectures", "", "no scored cases")
-    cases = cases.assign(parameters=cases.get("parameters", np.nan))
-    cases["params (M)"] = (cases["parameters"].astype(float) / 1e6).round(3).astype(str).replace("nan", DASH)
-    tidy, wide, notes = _dice_grid(cases, ["model", "params (M)", "policy"])
-    return Table("table4_architectures", "", tidy, wide, notes)
+    return _dice_table(res, "table4_architectures", ["model", "params (M)", "policy"], _with_params)
 
 
 @register("table5_ablation", "Table V: Dice per augmentation setting, with the operations that are on")
 def table5(res: Results) -> Table:
-    cases = res.with_methods()
-    if cases.empty:
-        return _empty("table5_ablation", "", "no scored cases")
+    table = _dice_table(res, "table5_ablation", ["model", "policy"])
+    if table.absent:
+        return table
     ops_by_policy = {}
     for policy, ops in zip(res.jobs.get("policy", []), res.jobs.get("operations", [])):
         ops_by_policy[policy] = set(str(ops).split(";")) if isinstance(ops, str) and ops else set()
     all_ops = sorted(set().union(*ops_by_policy.values())) if ops_by_policy else []
-    tidy, wide, notes = _dice_grid(cases, ["model", "policy"])
     for op in reversed(all_ops):
-        wide.insert(2, op, ["on" if op in ops_by_policy.get(p, set()) else DASH for p in wide["policy"]])
-    return Table("table5_ablation", "", tidy, wide, notes)
+        table.wide.insert(2, op, ["on" if op in ops_by_policy.get(p, set()) else DASH for p in table.wide["policy"]])
+    return table
 
 
 def _group_table(res: Results, name: str, groupings: list[tuple[str, str]]) -> Table:

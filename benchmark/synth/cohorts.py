@@ -118,3 +118,12 @@ def generate_cohort(name: str, out: Path, n: int, seed: int = 0, workers: int | 
     FINISHERS[cohort.layout](out, [meta for _, meta in results])
     truth.to_csv(out / "truth.csv", index=False, float_format="%.4f")
     return truth
+
+
+def clinical_summary(truth: pd.DataFrame) -> pd.DataFrame:
+    """Per subject from truth.csv: group, LVEDV, LVEF, LVM, RVEDV, RVEF and maximal wall thickness."""
+    ed = truth[truth.phase == "ED"].set_index("subject")
+    es = truth[truth.phase == "ES"].set_index("subject")
+    return pd.DataFrame({"group": ed.pathology, "LVEDV": ed.lv_ml, "LVEF": 100 * (1 - es.lv_ml / ed.lv_ml),
+                         "LVM": 1.05 * ed.myo_ml, "RVEDV": ed.rv_ml, "RVEF": 100 * (1 - es.rv_ml / ed.rv_ml),
+                         "wall": ed.max_wall_mm})

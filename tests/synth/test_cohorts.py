@@ -12,7 +12,7 @@ import pytest
 from benchmark.data.adapters import get_adapter
 from benchmark.data.loader import load_case
 from benchmark.data.manifest import write_manifest
-from benchmark.synth.cohorts import COHORTS, generate_cohort
+from benchmark.synth.cohorts import COHORTS, clinical_summary, generate_cohort
 
 ADAPTER = {"ukbb": ("ukbb", ""), "acdc": ("acdc", ""), "mnms": ("mnms", ""), "bscmr": ("manifest", "manifest.csv")}
 SIZES = {"ukbb": 3, "acdc": 10, "mnms": 4, "bscmr": 4}
@@ -60,16 +60,8 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     assert digest(tmp_path / "a") == digest(tmp_path / "b") != digest(tmp_path / "c")
 
 
-def _clinical(truth: pd.DataFrame) -> pd.DataFrame:
-    ed = truth[truth.phase == "ED"].set_index("subject")
-    es = truth[truth.phase == "ES"].set_index("subject")
-    return pd.DataFrame({"group": ed.pathology, "LVEDV": ed.lv_ml, "LVEF": 100 * (1 - es.lv_ml / ed.lv_ml),
-                         "LVM": 1.05 * ed.myo_ml, "RVEDV": ed.rv_ml, "RVEF": 100 * (1 - es.rv_ml / ed.rv_ml),
-                         "wall": ed.max_wall_mm})
-
-
 def test_pathology_groups_fall_in_published_ranges(cohorts):
-    acdc = _clinical(cohorts["acdc"][1])
+    acdc = clinical_summary(cohorts["acdc"][1])
     assert sorted(acdc.group.value_counts().to_dict().items()) == [(g, 2) for g in ("ARV", "DCM", "HCM", "MINF", "NOR")]
     nor = acdc[acdc.group == "NOR"]
     assert nor.LVEDV.between(100, 200).all() and nor.LVEF.between(50, 70).all()
