@@ -21,7 +21,7 @@ from .data.problems import Problem
 from .evaluate import error_row, score_case_rows
 from .preprocess import CACHE_VERSION, Preprocess, PreparedStore
 from .results import CASE_COLUMNS, ERROR_COLUMNS, JOB_COLUMNS, META_COLUMNS, Results
-from .sources import _path, resolve_source, split_subjects
+from .sources import resolve_path, resolve_source, split_subjects
 from .store import JobDir, RunLock
 from .suite import ModelSpec, PolicySpec, Suite, config_hash
 
@@ -271,7 +271,7 @@ def run_suite(suite: Suite, base: Path, out: Path, device: str | None = None, la
             load_plugin_file(base / plugin)
         (out / "suite.yaml").write_text(yaml.safe_dump(suite.model_dump(mode="json"), sort_keys=False))
         # a suite's own cache path is relative to the suite file; the default lives inside OUT
-        cache = _path(base, suite.data.cache) if suite.data.cache else out.resolve() / "cache"
+        cache = resolve_path(base, suite.data.cache) if suite.data.cache else out.resolve() / "cache"
         plans = plan_jobs(suite)
         launch = LAUNCHERS.get(launcher or suite.launcher)
         device_name = resolve_device(device or suite.device)

@@ -17,7 +17,7 @@ from .suite import DataSource, Split
 COHORT_ADAPTER = {"ukbb": ("ukbb", ""), "acdc": ("acdc", ""), "mnms": ("mnms", ""), "bscmr": ("manifest", "manifest.csv")}
 
 
-def _path(base: Path, value: str) -> Path:
+def resolve_path(base: Path, value: str) -> Path:
     p = Path(value).expanduser()
     return p if p.is_absolute() else base / p
 
@@ -35,12 +35,12 @@ def resolve_source(src: DataSource, base: Path, cache: Path,
         adapter, inner = COHORT_ADAPTER[src.synth.cohort]
         result = get_adapter(adapter).index(folder / inner if inner else folder)
     elif src.adapter is not None:
-        root = _path(base, src.root or "")
+        root = resolve_path(base, src.root or "")
         if not root.exists():
             raise CmrbenchError(f"data set '{src.name}': root {root} does not exist")
         result = get_adapter(src.adapter).index(root)
     else:
-        manifest = _path(base, src.manifest or "")
+        manifest = resolve_path(base, src.manifest or "")
         if not manifest.is_file():
             raise CmrbenchError(f"data set '{src.name}': manifest {manifest} does not exist")
         df = load_manifest(manifest)
@@ -57,7 +57,7 @@ def split_subjects(df: pd.DataFrame, split: Split | None, base: Path) -> dict[st
     """subject -> train | val | test for the source data set (fixed shuffle, shared by every job)."""
     subjects = sorted(df["subject"].unique())
     if split is not None and split.file:
-        table = pd.read_csv(_path(base, split.file), dtype=str)
+        table = pd.read_csv(resolve_path(base, split.file), dtype=str)
         if not {"subject", "split"} <= set(table.columns):
             raise CmrbenchError(f"split file {split.file}: needs columns subject, split")
         return dict(zip(table["subject"], table["split"]))

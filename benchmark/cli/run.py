@@ -21,7 +21,7 @@ def validate(suite: Path = typer.Argument(..., help="suite YAML"),
     from ..launchers import LAUNCHERS
     from ..plugins import load_plugin_file
     from ..runner import plan_jobs
-    from ..sources import _path
+    from ..sources import resolve_path
     from ..suite import load_suite
     from ..synth.cohorts import COHORTS
     from ..data.adapters import DATASETS
@@ -36,7 +36,7 @@ def validate(suite: Path = typer.Argument(..., help="suite YAML"),
             continue
         if src.adapter is not None:
             DATASETS.get(src.adapter)
-        path = _path(base, src.root or src.manifest or "")
+        path = resolve_path(base, src.root or src.manifest or "")
         if not path.exists():
             missing.append(f"data set '{src.name}': {path} does not exist (point the suite at your copy)")
     if missing and strict:
