@@ -170,24 +170,39 @@ def table8(res: Results) -> Table:
     return _group_table(res, "table8_pathology", [("pathology", "pathology")])
 
 
-def _clinical(res: Results) -> pd.DataFrame:
+NO_CLINICAL = "no subject has both ED and ES scored, so no clinical measure"
+
+
+def _per_measure(res: Results, stat: Callable[[np.ndarray, np.ndarray], dict]) -> pd.DataFrame:
+    """`stat(auto, manual)` per method, dataset and clinical measure (empty when there are none)."""
     clin = res.clinical
     if clin.empty:
-        return clin
+        return pd.DataFrame()
     names = res.jobs.set_index("job")["method"] if "method" in res.jobs else pd.Series(dtype=str)
-    return clin.assign(method=clin["job"].map(names).fillna(clin["job"]))
+    clin = clin.assign(method=clin["job"].map(names).fillna(clin["job"]),
+                       measure=pd.Categorical(clin["measure"].astype(str), MEASURES, ordered=True))
+    rows = [{"method": method, "dataset": dataset, "measure": measure,
+             **stat(g["auto"].to_numpy(), g["manual"].to_numpy())}
+            for (method, dataset, measure), g in clin.groupby(["method", "dataset", "measure"], observed=True)]
+    return pd.DataFrame(rows)
+
+
+def _spearman(auto: np.ndarray, manual: np.ndarray) -> dict:
+    rho, p, n = spearman(auto, manual)
+    return {"n": n, "rho": rho, "p": p}
+
+
+def _bland_altman(auto: np.ndarray, manual: np.ndarray) -> dict:
+    ba = bland_altman(auto, manual)
+    return {"n": ba.n, "removed": ba.removed, "mean_diff": ba.mean_diff, "sd": ba.sd_diff, "loa_low": ba.loa_low,
+            "loa_high": ba.loa_high}
 
 
 @register("table9_correlation", "Table IX: Spearman correlation of clinical measures, automatic vs manual")
 def table9(res: Results) -> Table:
-    clin = _clinical(res)
-    if clin.empty:
-        return _empty("table9_correlation", "", "no subject has both ED and ES scored, so no clinical measure")
-    rows = []
-    for (method, dataset, measure), g in clin.groupby(["method", "dataset", "measure"], observed=True):
-        rho, p, n = spearman(g["auto"].to_numpy(), g["manual"].to_numpy())
-        rows.append({"method": method, "dataset": dataset, "measure": measure, "n": n, "rho": rho, "p": p})
-    tidy = pd.DataFrame(rows)
+    tidy = _per_measure(res, _spearman)
+    if tidy.empty:
+        return _empty("table9_correlation", "", NO_CLINICAL)
     wide = tidy.assign(cell=[DASH if np.isnan(r) else f"{r:.3f} (p={p:.2g}, n={n})"
                              for r, p, n in zip(tidy.rho, tidy.p, tidy.n)])
     wide = wide.pivot_table(index=["method", "dataset"], columns="measure", values="cell", aggfunc="first",
@@ -201,15 +216,9 @@ def table9(res: Results) -> Table:
 
 @register("bland_altman", "Bland-Altman: mean difference (auto - manual), SD and 95 % limits of agreement")
 def bland_altman_table(res: Results) -> Table:
-    clin = _clinical(res)
-    if clin.empty:
-        return _empty("bland_altman", "", "no subject has both ED and ES scored, so no clinical measure")
-    rows = []
-    for (method, dataset, measure), g in clin.groupby(["method", "dataset", "measure"], observed=True):
-        ba = bland_altman(g["auto"].to_numpy(), g["manual"].to_numpy())
-        rows.append({"method": method, "dataset": dataset, "measure": measure, "n": ba.n, "removed": ba.removed,
-                     "mean_diff": ba.mean_diff, "sd": ba.sd_diff, "loa_low": ba.loa_low, "loa_high": ba.loa_high})
-    tidy = pd.DataFrame(rows)
+    tidy = _per_measure(res, _bland_altman)
+    if tidy.empty:
+        return _empty("bland_altman", "", NO_CLINICAL)
     wide = tidy.copy()
     for c in ("mean_diff", "sd", "loa_low", "loa_high"):
         wide[c] = wide[c].map(lambda v: DASH if np.isnan(v) else f"{v:.2f}")

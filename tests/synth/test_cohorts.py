@@ -101,7 +101,8 @@ def test_acdc_header_keeps_spacing_in_pixdim_only(cohorts):
     root, _ = cohorts["acdc"]
     img = nib.load(next(root.rglob("*_frame01.nii.gz")))
     assert int(img.header["sform_code"]) == 2 and np.allclose(img.affine[:3, :3], np.eye(3))
-    assert 1.34 <= img.header.get_zooms()[0] <= 1.68
+    spacing = float(img.header.get_zooms()[0])
+    assert 1.34 <= spacing <= 1.68
     assert img.get_data_dtype() == np.int16
     info = (next(root.rglob("Info.cfg"))).read_text()
     assert "ED: 1\n" in info and "NbFrame: 6" in info
