@@ -1,6 +1,7 @@
 """`cmrbench evaluate | leaderboard | compare`: score predictions, rebuild tables, compare result sets."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import typer
@@ -107,5 +108,5 @@ def compare_cmd(
         console.print(rt)
         if out:
             out.mkdir(parents=True, exist_ok=True)
-            df.to_csv(out / f"compare_{name.split()[0]}{'_' + name.split('(')[1][:-1].replace(' ', '_') if '(' in name else ''}.csv",
-                      index=False)
+            slug = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")  # 'table6_scanner (vendor)' -> table6_scanner_vendor
+            df.to_csv(out / f"compare_{slug}.csv", index=False)
