@@ -147,6 +147,7 @@ def run_job(args: tuple[JobPlan, Context], device_name: str) -> dict[str, Any]:
     jd.write_config(plan.config)
     try:
         summary.update(_train_and_evaluate(plan, ctx, jd, device_name))
+        jd.write_summary(summary)
         jd.mark_done()
     except Exception as exc:  # one failing job must not stop the others
         (jd.path / "error.txt").write_text(traceback.format_exc())
@@ -225,8 +226,8 @@ def _train_and_evaluate(plan: JobPlan, ctx: Context, jd: JobDir, device_name: st
             "train_seconds": round(result.seconds, 1)}
 
 
-def collect(out: Path, plans: list[JobPlan], data_problems: list[Problem], suite: Suite) -> Results:
-    """Gather every job's cases and errors into one result set."""
+def collect(out: Path, plans: list[JobPlan], data_problems: list[Problem]) -> Results:
+    """Gather every job's cases, errors and summary into one result set (nothing is recomputed)."""
     from .clinical import clinical_measures
 
     cases, errors, jobs = [], [error_row("data", p) for p in data_problems], []
@@ -235,15 +236,11 @@ def collect(out: Path, plans: list[JobPlan], data_problems: list[Problem], suite
         if (jd.path / "cases.csv").is_file() and jd.done:
             cases.append(pd.read_csv(jd.path / "cases.csv", dtype={"subject": str, "job": str, "seed": str}))
         if (jd.path / "errors.csv").is_file():
-            e = pd.read_csv(jd.path / "errors.csv", dtype=str)
-            errors += e.to_dict("records")
-        policy = build_policy(plan.policy, suite.preprocess.crop)
-        from .models import count_parameters, create_model
-
+            errors += pd.read_csv(jd.path / "errors.csv", dtype=str).to_dict("records")
+        summary = jd.read_summary()  # a job that failed has none: its row keeps method and policy only
         jobs.append({"job": plan.id, "method": plan.method, "model": model_label(plan.model),
-                     "policy": plan.policy.name, "seed": plan.seed,
-                     "parameters": count_parameters(create_model(plan.model.name, **plan.model.kwargs)),
-                     "operations": ";".join(policy.operations())})
+                     "policy": plan.policy.name, "seed": plan.seed, "parameters": summary.get("parameters"),
+                     "operations": summary.get("operations", "")})
     case_df = pd.concat(cases, ignore_index=True) if cases else pd.DataFrame(columns=CASE_COLUMNS + META_COLUMNS)
     return Results(case_df, clinical_measures(case_df), pd.DataFrame(errors, columns=ERROR_COLUMNS),
                    pd.DataFrame(jobs, columns=JOB_COLUMNS))
@@ -286,7 +283,7 @@ def run_suite(suite: Suite, base: Path, out: Path, device: str | None = None, la
         console.print(f"suite '{suite.name}': {len(plans)} job(s) on {device_name} with launcher "
                       f"'{launcher or suite.launcher}'")
         launch([(p, ctx) for p in plans], run_job, device_name)
-        results = collect(out, plans, _unique(problems), suite)
+        results = collect(out, plans, _unique(problems))
         results.write(out)
         prov = provenance(suite=suite.name, seeds=",".join(map(str, suite.seeds)), device=device_name)
         (out / "results" / "provenance.yaml").write_text(yaml.safe_dump(prov, sort_keys=False))

@@ -55,6 +55,15 @@ class JobDir:
         """Write the marker that ends a job (last, so a crash never leaves a false one)."""
         (self.path / "done").write_text("ok\n")
 
+    def write_summary(self, summary: dict) -> None:
+        """What the job measured about itself (parameters, operations, best step, training time)."""
+        (self.path / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
+
+    def read_summary(self) -> dict:
+        """The job's summary, or {} when it never finished."""
+        path = self.path / "summary.json"
+        return json.loads(path.read_text()) if path.is_file() else {}
+
     def write_config(self, config: dict) -> None:
         """The job's resolved configuration."""
         (self.path / "config.json").write_text(json.dumps(config, indent=1, sort_keys=True, default=str))
