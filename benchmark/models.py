@@ -5,7 +5,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from .registry import Registry
+from .registry import Registry, check_arguments
 
 ModelFactory = Callable[..., Any]  # (in_channels, num_classes, **kwargs) -> torch.nn.Module
 
@@ -13,7 +13,7 @@ ModelFactory = Callable[..., Any]  # (in_channels, num_classes, **kwargs) -> tor
 def _discover() -> None:
     from .plugins import load_builtin
 
-    load_builtin("cmrbench.models", "models_zoo")
+    load_builtin("cmrbench.models", "models_zoo", MODELS)
 
 
 MODELS: Registry[ModelFactory] = Registry("model", discover=_discover)
@@ -33,14 +33,15 @@ def register_model(name: str | None = None, *, aliases: tuple[str, ...] = (),
 
 
 def create_model(name: str, in_channels: int = 1, num_classes: int = 4, **kwargs: Any):
-    """Build a registered network: returns a torch.nn.Module mapping [B, C, H, W] to [B, classes, H, W]."""
-    from .errors import CmrbenchError
+    """Build a registered network: returns a torch.nn.Module mapping [B, C, H, W] to [B, classes, H, W].
 
+    Arguments the factory does not accept raise CmrbenchError; errors raised inside the model's own
+    code (a TypeError included) propagate unchanged.
+    """
     factory = MODELS.get(name)
-    try:
-        return factory(in_channels=in_channels, num_classes=num_classes, **kwargs)
-    except TypeError as exc:
-        raise CmrbenchError(f"model '{name}': {exc}") from None
+    arguments = {"in_channels": in_channels, "num_classes": num_classes, **kwargs}
+    check_arguments(f"model '{name}'", factory, arguments)
+    return factory(**arguments)
 
 
 def list_models(pattern: str = "*") -> list[str]:

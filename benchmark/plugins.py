@@ -10,7 +10,7 @@ from pathlib import Path
 from types import ModuleType
 
 from .errors import CmrbenchError
-from .registry import registering_from
+from .registry import Registry, registering_from
 
 BUILTIN = "built-in"
 
@@ -36,24 +36,40 @@ def _origin(ep) -> str:  # type: ignore[no-untyped-def]
     return BUILTIN if dist.name == "cmrbench" else f"{dist.name} {dist.version}"
 
 
-def load_entry_points(group: str) -> list[str]:
-    """Import every plugin of an entry-point group; a failing one is recorded and the rest still load."""
+def _register(ep, obj: object, registry: Registry | None) -> None:  # type: ignore[no-untyped-def]
+    """A module registers itself on import; a factory is registered under the entry point's name."""
+    if isinstance(obj, ModuleType):
+        return
+    if not callable(obj):
+        raise CmrbenchError(f"{ep.value} is neither a module (which registers on import) nor a factory "
+                            f"(registered as '{ep.name}'), but a {type(obj).__name__}")
+    if registry is None:
+        raise CmrbenchError(f"{ep.value}: group {ep.group} takes modules only")
+    if ep.name in registry and registry.get(ep.name) is obj:
+        return  # the factory's own module registered it under the same name
+    registry.add(ep.name, obj)
+
+
+def load_entry_points(group: str, registry: Registry | None = None) -> list[str]:
+    """Load every plugin of an entry-point group; a failing one is recorded and the rest still load.
+
+    An entry point names a module (`mynet = "pkg.nets"`, which registers on import) or a factory
+    (`mynet = "pkg.nets:build"`, registered in `registry` under the entry point's name).
+    """
     loaded = []
     for ep in sorted(entry_points(group=group), key=lambda e: e.name):
         try:
             with registering_from(_origin(ep)):
-                obj = ep.load()
-                if callable(obj) and not isinstance(obj, (ModuleType, type)):
-                    obj()
+                _register(ep, ep.load(), registry)
             loaded.append(ep.value)
         except Exception as exc:  # a plugin's bug must not take the harness down
             BROKEN.append(BrokenPlugin(group, ep.name, ep.value, f"{type(exc).__name__}: {exc}"))
     return loaded
 
 
-def load_builtin(group: str, module: str) -> None:
+def load_builtin(group: str, module: str, registry: Registry | None = None) -> None:
     """Load plugins of `group`; import the built-in module directly when no metadata names it (source checkout)."""
-    loaded = load_entry_points(group)
+    loaded = load_entry_points(group, registry)
     if module not in loaded and module not in sys.modules:
         with registering_from(BUILTIN):
             importlib.import_module(module)

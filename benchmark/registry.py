@@ -5,9 +5,10 @@ import contextlib
 import contextvars
 import difflib
 import fnmatch
-from collections.abc import Callable, Iterator
+import inspect
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from .errors import CmrbenchError, UnknownNameError
 
@@ -138,3 +139,22 @@ class Registry(Generic[T]):
     def entries(self, pattern: str = "*") -> list[Entry[T]]:
         """Entries whose canonical name matches the pattern, sorted by name."""
         return [self._entries[n] for n in self.names(pattern)]
+
+
+def check_arguments(what: str, factory: Callable[..., Any], kwargs: Mapping[str, Any]) -> None:
+    """Raise a CmrbenchError naming any argument `factory`'s signature does not accept (`what` starts it)."""
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):  # no signature to check against (some builtins, C extensions)
+        return
+    params = signature.parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        unknown = [k for k in kwargs if k not in params or params[k].kind is inspect.Parameter.POSITIONAL_ONLY]
+        if unknown:
+            accepted = ", ".join(k for k, p in params.items() if p.kind not in (p.VAR_POSITIONAL, p.POSITIONAL_ONLY))
+            raise CmrbenchError(f"{what}: unknown argument(s) {', '.join(repr(k) for k in unknown)} "
+                                f"(it takes {accepted or 'no keyword arguments'})")
+    try:
+        signature.bind(**kwargs)
+    except TypeError as exc:
+        raise CmrbenchError(f"{what}: {exc}") from None

@@ -12,9 +12,9 @@ from .common import PadToMultiple, conv_bn_relu
 BLOCKS = (2, 2, 3, 3, 3)
 # Table IV of Chen et al. (FCN-16 0.98 M, FCN-64 15.6 M) matches the deepest level capped at width x 8
 # with every width scaled together (per-level features 2 x width, fusion 4 x width: 32 and 64 at width 16,
-# ukbb_cardiac's `same_dim` and `fc`); ukbb_cardiac's own default doubles to width x 16 (1.99 M at width 16).
+# ukbb_cardiac's `same_dim` and `fc`); ukbb_cardiac's own default doubles to width x 16 (1.99 M at width 16):
+# pass multipliers=(1, 2, 4, 8, 16).
 TABLE_IV_MULTIPLIERS = (1, 2, 4, 8, 8)
-UKBB_CARDIAC_MULTIPLIERS = (1, 2, 4, 8, 16)
 
 
 def bilinear_kernel(factor: int) -> torch.Tensor:

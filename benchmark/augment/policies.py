@@ -69,7 +69,7 @@ def none(crop: int = 256) -> Policy:
 
 @register_policy("bigaug")
 def bigaug(crop: int = 256) -> Policy:
-    """Zhang et al. 2020 (BigAug): stacked image-quality, appearance and spatial transforms, each p=0.5."""
+    """Zhang et al. 2020 (BigAug): image-quality, appearance, then spatial transforms, each p=0.5, in that order."""
     ops: list[Op] = [
         Blur(p=0.5, sigma=(0.25, 1.5)), Sharpen(p=0.5, amount=(0.2, 1.0)), GaussianNoise(p=0.5, sd=(0.0, 0.1)),
         BrightnessContrast(p=0.5, brightness=0.1, contrast=(0.65, 1.5)), BiasField(p=0.5, strength=0.3),

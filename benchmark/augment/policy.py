@@ -1,29 +1,64 @@
-"""A policy: an ordered list of operations applied to a batch, with the sampled parameters kept."""
+"""A policy: an ordered list of operations applied to a batch in the listed order, parameters kept."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import torch
-import torch.nn.functional as F
 
 from ..errors import CmrbenchError
-from .ops import OPS, Elastic, IntensityOp, Op, Params, RandomCrop, SpatialOp
+from .ops import IntensityOp, Op, Params, RandomCrop, SpatialOp
+from .resample import resample
+
+
+class Stage(NamedTuple):
+    """Consecutive operations of one kind: 'spatial' (one resampling) or 'intensity'; indices into the ops."""
+
+    kind: str
+    ops: tuple[int, ...]
+
+
+def plan_stages(ops: Sequence[Op]) -> list[Stage]:
+    """Split ops into runs of spatial and of intensity ops, in order; the crop joins the last spatial run.
+
+    The crop sets the output size wherever it is listed: it is folded into the last spatial resampling
+    (or, with no spatial op, applied first), so intensity ops after the last spatial op see the output.
+    """
+    stages: list[list] = []
+    for i, o in enumerate(ops):
+        if isinstance(o, RandomCrop):
+            continue
+        kind = "spatial" if isinstance(o, SpatialOp) else "intensity"
+        if stages and stages[-1][0] == kind:
+            stages[-1][1].append(i)
+        else:
+            stages.append([kind, [i]])
+    crop = next((i for i, o in enumerate(ops) if isinstance(o, RandomCrop)), None)
+    if crop is not None:
+        spatial = [s for s in stages if s[0] == "spatial"]
+        if spatial:
+            spatial[-1][1].append(crop)
+        else:
+            stages.insert(0, ["spatial", [crop]])
+    return [Stage(kind, tuple(idx)) for kind, idx in stages]
 
 
 class Policy:
-    """Spatial ops become one affine per sample (one grid_sample); intensity ops follow in order."""
+    """Ops applied in the listed order: each run of consecutive spatial ops is one grid_sample."""
 
     def __init__(self, ops: Sequence[Op], *, resample: bool = True, name: str = "") -> None:
         self.ops = list(ops)
         self.resample = resample  # whether preprocessing resamples to the target spacing first
         self.name = name
+        odd = [o for o in self.ops if not isinstance(o, (SpatialOp, IntensityOp, RandomCrop))]
+        if odd:
+            raise CmrbenchError(f"policy '{name}': {type(odd[0]).__name__} is not a spatial, crop or intensity op")
         crops = [o for o in self.ops if isinstance(o, RandomCrop)]
         if len(crops) > 1:
             raise CmrbenchError(f"policy '{name}': more than one crop operation")
         self.crop: RandomCrop | None = crops[0] if crops else None
+        self.stages = plan_stages(self.ops)
 
-    # -------------------------------------------------------------------------------- describing
     def describe(self) -> str:
         """One line: resampling and every operation with its settings."""
         ops = ", ".join(o.describe() for o in self.ops) or "no operations"
@@ -33,98 +68,27 @@ class Policy:
         """Names of the operations that are on (resampling counts as one), for ablation tables."""
         return (["resample"] if self.resample else []) + [o.name for o in self.ops]
 
-    # ---------------------------------------------------------------------------------- sampling
     def sample(self, n: int, generator: torch.Generator) -> list[Params]:
         """Draw every operation's parameters for n samples (replayable, loggable)."""
         return [o.sample(n, generator) for o in self.ops]
 
     def apply(self, images: torch.Tensor, labels: torch.Tensor | None, params: list[Params]
               ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Apply sampled parameters: images [B, C, H, W] float, labels [B, H, W] int64."""
-        images, labels = self._spatial(images, labels, params)
-        for o, p in zip(self.ops, params):
-            if isinstance(o, IntensityOp):
-                images = o.apply(images, p)
+        """Apply sampled parameters stage by stage: images [B, C, H, W] float, labels [B, H, W] int64."""
+        for stage in self.stages:
+            if stage.kind == "spatial":
+                images, labels = resample(images, labels, [self.ops[i] for i in stage.ops],
+                                          [params[i] for i in stage.ops])
+            else:
+                for i in stage.ops:
+                    images = self.ops[i].apply(images, params[i])  # type: ignore[attr-defined]
         return images, labels
 
     def __call__(self, images: torch.Tensor, labels: torch.Tensor | None = None,
                  generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Sample and apply in one go."""
-        return self.apply(images, labels, self.sample(len(images), generator or torch.Generator()))
-
-    # ------------------------------------------------------------------------------- the geometry
-    def _spatial(self, images: torch.Tensor, labels: torch.Tensor | None, params: list[Params]
-                 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        n, _, h, w = images.shape
-        size = (self.crop.size, self.crop.size) if self.crop else (h, w)
-        matrix = torch.eye(2).repeat(n, 1, 1)
-        field = None
-        shift = torch.zeros(n, 2)
-        for o, p in zip(self.ops, params):
-            if isinstance(o, SpatialOp):
-                matrix = matrix @ o.matrix(p)
-            if isinstance(o, Elastic) and bool(p["on"].any()):
-                field = p["field"]
-            if isinstance(o, RandomCrop):
-                room = torch.tensor([max(w - size[1], 0) / 2, max(h - size[0], 0) / 2])
-                shift = p["shift"] * room
-        if field is None and torch.equal(matrix, torch.eye(2).expand(n, 2, 2)):
-            return _crop(images, labels, size, shift.round())
-        scale_in = torch.diag(torch.tensor([2 / w, 2 / h]))
-        theta = torch.zeros(n, 2, 3)
-        theta[:, :, :2] = scale_in @ matrix @ torch.diag(torch.tensor([size[1] / 2, size[0] / 2]))
-        theta[:, :, 2] = shift @ scale_in.T
-        theta = theta.to(images.device, images.dtype)
-        grid = F.affine_grid(theta, [n, 1, *size], align_corners=False)
-        if field is not None:
-            disp = F.interpolate(field.to(images), size=size, mode="bicubic", align_corners=True)
-            grid = grid + disp.permute(0, 2, 3, 1) * torch.tensor([2 / w, 2 / h], device=images.device,
-                                                                     dtype=images.dtype)
-        lo = images.flatten(1).min(1).values.view(-1, 1, 1, 1)
-        out = F.grid_sample(images - lo, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + lo
-        if labels is not None:
-            lab = F.grid_sample(labels.unsqueeze(1).to(images.dtype), grid, mode="nearest", padding_mode="zeros",
-                                align_corners=False)
-            labels = lab.squeeze(1).round().long()
-        return out, labels
-
-
-def _crop(images: torch.Tensor, labels: torch.Tensor | None, size: tuple[int, int], shift: torch.Tensor
-          ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Integer crop/pad per sample (no interpolation): the fast path when there is no rotation or zoom."""
-    n, c, h, w = images.shape
-    sh, sw = size
-    if (sh, sw) == (h, w) and not shift.any():
-        return images, labels
-    lo = images.flatten(1).min(1).values
-    out = lo.view(-1, 1, 1, 1).expand(n, c, sh, sw).clone()
-    lab_out = None if labels is None else torch.zeros(n, sh, sw, dtype=labels.dtype, device=labels.device)
-    for i in range(n):
-        dx, dy = int(shift[i, 0]), int(shift[i, 1])
-        top, left = (h - sh) // 2 + dy, (w - sw) // 2 + dx
-        ys, ye = max(top, 0), min(top + sh, h)
-        xs, xe = max(left, 0), min(left + sw, w)
-        out[i, :, ys - top: ye - top, xs - left: xe - left] = images[i, :, ys:ye, xs:xe]
-        if labels is not None and lab_out is not None:
-            lab_out[i, ys - top: ye - top, xs - left: xe - left] = labels[i, ys:ye, xs:xe]
-    return out, lab_out
-
-
-def policy_from_config(config: Mapping[str, Any], name: str = "custom", crop: int | None = None) -> Policy:
-    """A policy defined in YAML: {resample: bool, ops: [{op: rotate, degrees: 30, p: 0.5}, ...]}."""
-    unknown = set(config) - {"resample", "ops"}
-    if unknown:
-        raise CmrbenchError(f"policy '{name}': unknown key(s) {sorted(unknown)} (expected resample, ops)")
-    ops: list[Op] = []
-    for i, spec in enumerate(config.get("ops", []) or []):
-        if not isinstance(spec, Mapping) or "op" not in spec:
-            raise CmrbenchError(f"policy '{name}': ops[{i}] must be a mapping with an 'op' key")
-        kwargs = {k: v for k, v in spec.items() if k != "op"}
-        cls = OPS.get(str(spec["op"]))
-        try:
-            ops.append(cls(**kwargs))
-        except TypeError as exc:
-            raise CmrbenchError(f"policy '{name}': ops[{i}] ({spec['op']}): {exc}") from None
-    if crop and not any(isinstance(o, RandomCrop) for o in ops):
-        ops.append(OPS.get("random_crop")(size=crop))
-    return Policy(ops, resample=bool(config.get("resample", True)), name=name)
+        """Sample with `generator` (required: it makes the batch random and replayable) and apply."""
+        if not isinstance(generator, torch.Generator):
+            raise TypeError(f"policy '{self.name}' needs a torch.Generator, e.g. "
+                            "policy(images, labels, torch.Generator().manual_seed(step)); without one every call "
+                            f"would draw the same batch (got {type(generator).__name__})")
+        return self.apply(images, labels, self.sample(len(images), generator))

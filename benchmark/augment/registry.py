@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..registry import Registry
+from ..registry import Registry, check_arguments
 from .policy import Policy
 
 PolicyFactory = Callable[..., Policy]
@@ -13,7 +13,7 @@ PolicyFactory = Callable[..., Policy]
 def _discover() -> None:
     from ..plugins import load_builtin
 
-    load_builtin("cmrbench.policies", "benchmark.augment.policies")
+    load_builtin("cmrbench.policies", "benchmark.augment.policies", POLICIES)
 
 
 POLICIES: Registry[PolicyFactory] = Registry("policy", discover=_discover)
@@ -27,12 +27,9 @@ def register_policy(name: str | None = None, *, aliases: tuple[str, ...] = ()) -
 
 def create_policy(name: str, **kwargs: Any) -> Policy:
     """Build a registered policy: policy(images[B,1,H,W], labels[B,H,W], generator) -> (images, labels)."""
-    from ..errors import CmrbenchError
-
-    try:
-        policy = POLICIES.get(name)(**kwargs)
-    except TypeError as exc:
-        raise CmrbenchError(f"policy '{name}': {exc}") from None
+    factory = POLICIES.get(name)
+    check_arguments(f"policy '{name}'", factory, kwargs)
+    policy = factory(**kwargs)
     policy.name = policy.name or name
     return policy
 

@@ -1,4 +1,4 @@
-"""`cmrbench run | validate | predict`: the suite runner, its dry run, and segmentation with a checkpoint."""
+"""`cmrbench run | validate`: the suite runner and its dry run."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -76,47 +76,3 @@ def run(suite: Path = typer.Argument(..., help="suite YAML"),
         _print_table(t)
     console.print(f"results in {out / 'results'}, {len(results.errors)} error row(s); leaderboards in "
                   f"{out / 'leaderboards'} (report.html)")
-
-
-@app.command("predict")
-def predict(checkpoint: Path = typer.Option(..., "--checkpoint", help="a job's best.pt"),
-            input: Path = typer.Option(..., "--input", help="a 3D NIfTI file or a folder of them"),  # noqa: A002
-            out: Path = typer.Option(..., "--out", "-o", help="folder for the label maps"),
-            device: str = typer.Option("cpu", "--device")) -> None:
-    """Segment NIfTI files with a trained model (labels 0 bg, 1 LV, 2 MYO, 3 RV, on each input's grid)."""
-    import torch
-
-    from ..console import console, track
-    from ..data.loader import Case
-    from ..data.nifti import read_array
-    from ..data.problems import DataError
-    from ..errors import CmrbenchError
-    from ..infer import predict_case, save_label
-    from ..models import create_model
-    from ..preprocess import Preprocess, prepare_case
-
-    if not checkpoint.is_file():
-        raise CmrbenchError(f"checkpoint {checkpoint}: no such file")
-    state = torch.load(checkpoint, map_location=device, weights_only=False)
-    if "model_name" not in state:
-        raise CmrbenchError(f"checkpoint {checkpoint}: not a cmrbench best.pt")
-    model = create_model(state["model_name"], **state["model_kwargs"]).to(device)
-    model.load_state_dict(state["model"])
-    pre = Preprocess(**{k: tuple(v) if isinstance(v, list) else v for k, v in state["preprocess"].items()})
-    files = sorted(input.glob("*.nii*")) if input.is_dir() else [input]
-    if not files:
-        raise CmrbenchError(f"{input}: no NIfTI files")
-    done = 0
-    for f in track(files, "segmenting"):
-        try:
-            image, img = read_array(f)
-        except DataError as err:
-            console.print(f"skipped: {err.problem.line()}", markup=False)
-            continue
-        case = Case(image.astype("float32"), None, tuple(float(z) for z in img.header.get_zooms()[:3]), img.affine,
-                    img.header)
-        label = predict_case(model, prepare_case(case, pre), state["crop"], torch.device(device),
-                             state.get("tta_flip", False))
-        save_label(label, img.affine, img.header, out / f.name)
-        done += 1
-    console.print(f"segmented {done} of {len(files)} file(s) into {out}")

@@ -9,7 +9,7 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 
-from ..labels import parse_present, to_canonical
+from ..labels import to_canonical
 from .nifti import open_image, read_array
 from .problems import DataError, Problem
 
@@ -24,11 +24,6 @@ class Case:
     affine: np.ndarray
     header: nib.Nifti1Header
     meta: dict = field(default_factory=dict)
-
-    @property
-    def labels_present(self) -> tuple[str, ...]:
-        """Structures annotated in this case (never scored when absent)."""
-        return parse_present(self.meta.get("labels_present", ""))
 
 
 def _frame(row: Mapping) -> int | None:

@@ -18,7 +18,6 @@ COLUMNS = [
 EXTRA_COLUMNS = ["label_map"]
 REQUIRED = ["dataset", "subject", "phase", "image"]
 FLOAT_COLUMNS = ["field_strength_t", "spacing_x_mm", "spacing_y_mm", "spacing_z_mm"]
-METADATA_COLUMNS = ["site", "vendor", "scanner", "field_strength_t", "pathology"]
 PHASES = ("ED", "ES")
 
 
@@ -84,14 +83,6 @@ def load_manifest(path: str | os.PathLike[str]) -> pd.DataFrame:
     df = _typed(df)
     df.attrs["root"] = str(path.parent.resolve())
     return df
-
-
-def resolve(df: pd.DataFrame, relative: str) -> Path | None:
-    """Absolute path of a manifest cell (None for an empty cell)."""
-    if not relative:
-        return None
-    p = Path(relative)
-    return p if p.is_absolute() else Path(df.attrs.get("root", ".")) / p
 
 
 def errors_path(manifest: Path) -> Path:

@@ -49,7 +49,7 @@ def test_flips_and_quarter_turns_keep_label_areas_exactly(ops):
 @pytest.mark.parametrize("s", [0.7, 0.85, 1.25, 1.4])
 def test_scaling_by_s_changes_disc_area_by_s_squared(s):
     images, labels = disc_batch(2, 160, radius=25)
-    _, out = policy_from_config({"ops": [{"op": "scale", "range": [s, s]}]})(images, labels)
+    _, out = policy_from_config({"ops": [{"op": "scale", "range": [s, s]}]})(images, labels, torch.Generator())
     ratio = float(((out == 1).sum()) / ((labels == 1).sum()))
     assert ratio == pytest.approx(s * s, rel=0.03)
 
@@ -88,14 +88,16 @@ def test_every_operation_runs_on_a_batch(name):
 
 def test_policy_p_zero_leaves_images_untouched():
     images, labels = disc_batch(3, 64)
-    out, _ = policy_from_config({"ops": [{"op": "gamma", "p": 0.0}, {"op": "noise", "p": 0.0}]})(images, labels)
+    policy = policy_from_config({"ops": [{"op": "gamma", "p": 0.0}, {"op": "noise", "p": 0.0}]})
+    out, _ = policy(images, labels, torch.Generator())
     assert torch.equal(out, images)
 
 
 def test_suite_defined_policy_errors_name_the_problem():
     with pytest.raises(CmrbenchError, match="did you mean 'rotate'"):
         policy_from_config({"ops": [{"op": "rotat"}]}, name="mine")
-    with pytest.raises(CmrbenchError, match=r"policy 'mine': ops\[0\] \(rotate\).*unexpected keyword"):
+    with pytest.raises(CmrbenchError, match=r"policy 'mine': ops\[0\] \(rotate\)\.angle: unknown parameter "
+                                            r"\(rotate takes p, degrees, sd\)"):
         policy_from_config({"ops": [{"op": "rotate", "angle": 3}]}, name="mine")
     with pytest.raises(CmrbenchError, match="unknown key"):
         policy_from_config({"opps": []}, name="mine")
@@ -114,3 +116,12 @@ def test_ablations_differ_from_paper_by_one_operation():
     degrees = bai.sample(20000, torch.Generator().manual_seed(0))[0]["degrees"]
     assert float(degrees.std()) == pytest.approx(10, rel=0.05) and float(degrees.abs().max()) <= 30
     assert np.isclose(float(bai.sample(20000, torch.Generator().manual_seed(0))[1]["scale"].std()), 0.2, rtol=0.05)
+
+
+def test_calling_a_policy_without_a_generator_is_an_error_not_a_fixed_batch():
+    images, labels = disc_batch(2, 64)
+    policy = cb.create_policy("paper", crop=48)
+    with pytest.raises(TypeError, match="needs a torch.Generator"):
+        policy(images, labels)
+    with pytest.raises(TypeError, match="needs a torch.Generator"):
+        policy(images, labels, 7)

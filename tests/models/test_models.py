@@ -78,3 +78,24 @@ def test_bad_names_give_clear_errors():
 def test_list_models_with_wildcards():
     assert cb.list_models("unet*") == ["unet", "unet16", "unet64", "unet_test"]
     assert "smp:<arch>:<encoder>" in cb.list_models()
+
+
+def test_an_argument_the_factory_does_not_take_is_named():
+    with pytest.raises(CmrbenchError, match=r"model 'unet16': unknown argument\(s\) 'widht' "
+                                            r"\(it takes in_channels, num_classes, width, dropout\)"):
+        cb.create_model("unet16", widht=8)
+    with pytest.raises(CmrbenchError, match=r"model 'fcn': unknown argument\(s\) 'depth'"):
+        cb.create_model("fcn", depth=3)
+
+
+def test_a_type_error_inside_the_model_code_propagates_unchanged():
+    def broken(in_channels: int = 1, num_classes: int = 4, width: int = 2):
+        return torch.nn.Conv2d(in_channels, num_classes, kernel_size=None + width)  # a bug in the model's code
+
+    MODELS.add("broken_net", broken)
+    try:
+        with pytest.raises(TypeError, match="unsupported operand type") as err:
+            cb.create_model("broken_net", width=3)
+        assert not isinstance(err.value, CmrbenchError)
+    finally:
+        MODELS.remove("broken_net")

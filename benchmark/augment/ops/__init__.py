@@ -1,0 +1,16 @@
+"""Augmentation operations on whole batches: each samples its parameters, then applies them deterministically.
+
+Spatial operations contribute to one affine per sample (plus an optional smooth displacement), resampled
+with grid_sample (bilinear for images, nearest for labels); intensity operations change image values only.
+Parameters come from a torch.Generator: same seed, same batch. Each operation validates its parameters
+at construction (see `params` for what a single number means in place of a range).
+"""
+from .artefacts import Ghosting, Motion, Spike
+from .base import OPS, IntensityOp, Op, Params, SpatialOp, op
+from .intensity import BiasField, Blur, BrightnessContrast, Gamma, GaussianNoise, LowResolution, Sharpen
+from .params import ParameterError
+from .spatial import CenterCrop, Elastic, FlipH, FlipV, RandomCrop, Rotate, Scale
+
+__all__ = ["OPS", "BiasField", "Blur", "BrightnessContrast", "CenterCrop", "Elastic", "FlipH", "FlipV", "Gamma",
+           "GaussianNoise", "Ghosting", "IntensityOp", "LowResolution", "Motion", "Op", "ParameterError", "Params",
+           "RandomCrop", "Rotate", "Scale", "Sharpen", "SpatialOp", "Spike", "op"]
