@@ -13,7 +13,7 @@ from .data.nifti import read_array
 from .data.problems import DataError, Problem
 from .labels import STRUCTURES, convention, parse_present, to_canonical
 from .metrics import score_structures
-from .results import CASE_COLUMNS, ERROR_COLUMNS, JOB_COLUMNS, META_COLUMNS, Results
+from .results import CASE_COLUMNS, ERROR_COLUMNS, EXPECTED_COLUMNS, JOB_COLUMNS, META_COLUMNS, Results
 
 
 def score_case_rows(job: Mapping[str, object], row: Mapping, reference: Case, prediction: np.ndarray) -> list[dict]:
@@ -51,13 +51,16 @@ def _label_convention(name: str) -> str:
 
 def evaluate_predictions(df: pd.DataFrame, pred_dir: Path, name: str, label_map: str = "canonical",
                          progress: Callable[[Iterable], Iterable] = iter) -> Results:
-    """Score every labelled manifest row against DIR's prediction; missing or bad files become error rows."""
+    """Score every labelled manifest row against DIR's prediction; missing or bad files become error rows.
+
+    Every labelled row is also an expected case, so the tables count what could not be scored."""
     conv = _label_convention(label_map)
     job = {"job": name, "model": name, "policy": "external", "seed": ""}
-    rows, errors = [], []
+    rows, errors, expected = [], [], []
     root = df.attrs.get("root", ".")
     for _, row in progress(list(df[df["label"] != ""].iterrows())):
         who = dict(dataset=row["dataset"], subject=row["subject"], phase=row["phase"])
+        expected.append({"job": name, **who, **{c: row.get(c, "") for c in META_COLUMNS}})
         path = find_prediction(Path(pred_dir), row)
         try:
             reference = load_case(row, root)
@@ -79,4 +82,5 @@ def evaluate_predictions(df: pd.DataFrame, pred_dir: Path, name: str, label_map:
         rows += score_case_rows(job, row, reference, pred)
     cases = pd.DataFrame(rows, columns=CASE_COLUMNS + META_COLUMNS)
     jobs = pd.DataFrame([{**job, "method": name, "parameters": np.nan, "operations": ""}], columns=JOB_COLUMNS)
-    return Results(cases, clinical_measures(cases), pd.DataFrame(errors, columns=ERROR_COLUMNS), jobs)
+    return Results(cases, clinical_measures(cases), pd.DataFrame(errors, columns=ERROR_COLUMNS), jobs,
+                   expected=pd.DataFrame(expected, columns=EXPECTED_COLUMNS))

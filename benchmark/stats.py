@@ -1,11 +1,12 @@
-"""Statistics for the leaderboards: Bland-Altman with IQR outlier removal, Spearman, paired Wilcoxon + Holm."""
+"""Statistics for the leaderboards: Bland-Altman with IQR outlier removal, exact Spearman, paired Wilcoxon + Holm."""
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from .bootstrap import bootstrap_ci
 
 
 @dataclass(frozen=True)
@@ -40,39 +41,62 @@ def bland_altman(auto: np.ndarray, manual: np.ndarray) -> BlandAltman:
     return BlandAltman(int(len(diff)), int((~keep).sum()), m, sd, m - 1.96 * sd, m + 1.96 * sd)
 
 
+EXACT_MAX_N = 9  # 9! = 362,880 orderings: every one is enumerated up to here
+
+
+def _permutations(n: int) -> np.ndarray:
+    """Every ordering of range(n) as rows of an (n!, n) int8 array."""
+    perms = np.zeros((1, 0), np.int8)
+    for k in range(n):
+        perms = np.concatenate([np.insert(perms, i, k, axis=1) for i in range(k + 1)])
+    return perms
+
+
+def _spearman_exact_p(x: np.ndarray, y: np.ndarray) -> float:
+    """Two-sided p of Spearman's rho: the share of all n! pairings of x with y whose |rho| is at least as large."""
+    from scipy.stats import rankdata
+
+    rx, ry = rankdata(x) - (len(x) + 1) / 2, rankdata(y) - (len(y) + 1) / 2
+    denom = np.sqrt((rx * rx).sum() * (ry * ry).sum())
+    observed = abs(rx @ ry) / denom
+    null = np.abs(ry[_permutations(len(x))] @ rx) / denom
+    return float(np.mean(null >= observed - 1e-12))
+
+
 def spearman(auto: np.ndarray, manual: np.ndarray) -> tuple[float, float, int]:
-    """Spearman's rho, its p-value and n (pingouin)."""
-    import pingouin as pg
+    """Spearman's rho, its two-sided p-value (exact permutation for n <= 9, else asymptotic) and n."""
+    from scipy.stats import spearmanr
 
     auto, manual = np.asarray(auto, float), np.asarray(manual, float)
     ok = np.isfinite(auto) & np.isfinite(manual)
-    if ok.sum() < 3:
-        return float("nan"), float("nan"), int(ok.sum())
-    if np.ptp(auto[ok]) == 0 or np.ptp(manual[ok]) == 0:
-        return float("nan"), float("nan"), int(ok.sum())  # a constant input has no rank correlation
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pingouin's power estimate warns on small n; rho and p are unaffected
-        res = pg.corr(auto[ok], manual[ok], method="spearman")
-    return float(res["r"].iloc[0]), float(res["p_val" if "p_val" in res else "p-val"].iloc[0]), int(ok.sum())
+    x, y = auto[ok], manual[ok]
+    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return float("nan"), float("nan"), int(len(x))  # a constant input has no rank correlation
+    res = spearmanr(x, y)
+    p = _spearman_exact_p(x, y) if len(x) <= EXACT_MAX_N else float(res.pvalue)
+    return float(res.statistic), p, int(len(x))
 
 
 def wilcoxon_holm(pairs: pd.DataFrame, a: str = "a", b: str = "b", by: list[str] | None = None) -> pd.DataFrame:
-    """Paired Wilcoxon signed-rank test of columns a vs b per group, p-values Holm-corrected across groups."""
+    """Paired Wilcoxon of columns a vs b per group (one row per subject), Holm-corrected across groups.
+
+    Each group also gets a paired percentile bootstrap 95 % interval of the mean difference (rows resampled)."""
     import pingouin as pg
 
     rows = []
-    groups = pairs.groupby(by) if by else [((), pairs)]
+    groups = pairs.groupby(by, sort=True) if by else [((), pairs)]
     for key, g in groups:
         g = g.dropna(subset=[a, b])
         key = key if isinstance(key, tuple) else (key,)
-        diff = g[a] - g[b]
+        diff = (g[a] - g[b]).to_numpy(float)
         if len(g) >= 2 and (diff != 0).any():
             res = pg.wilcoxon(g[a], g[b])
             p = float(res["p_val" if "p_val" in res else "p-val"].iloc[0])
         else:
             p = float("nan") if len(g) < 2 else 1.0
+        low, high = bootstrap_ci(diff)
         rows.append({**dict(zip(by or [], key)), "n": len(g), "mean_a": g[a].mean(), "mean_b": g[b].mean(),
-                     "diff": diff.mean(), "p": p})
+                     "diff": diff.mean() if len(diff) else float("nan"), "ci_low": low, "ci_high": high, "p": p})
     out = pd.DataFrame(rows)
     if not out.empty:
         valid = out["p"].notna()

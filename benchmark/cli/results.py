@@ -27,6 +27,29 @@ def _print_table(table, max_rows: int = 40) -> None:  # type: ignore[no-untyped-
         console.print(f"  {note}", style="dim", markup=False)
 
 
+MISSING_HELP = ("what the tables do with expected cases that have no usable prediction: exclude (left out, "
+                "counted) or fail (Dice 0 for each annotated structure)")
+
+
+def set_labels(paths: list[Path], names: list[str], labels: list[str]) -> list[str | None]:
+    """The label of each result set from --label KEY=NAME, KEY being a path as given or a set's name."""
+    from ..errors import CmrbenchError
+
+    out: list[str | None] = [None] * len(paths)
+    for item in labels:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            raise CmrbenchError(f"--label {item}: write PATH=NAME or SETNAME=NAME")
+        hits = [i for i, (p, n) in enumerate(zip(paths, names))
+                if key in (str(p), n) or Path(key).resolve() == Path(p).resolve()]
+        if not hits:
+            raise CmrbenchError(f"--label {item}: {key} is neither a result path given nor a set's name "
+                                f"({', '.join(names)})")
+        for i in hits:
+            out[i] = value
+    return out
+
+
 @app.command("evaluate")
 def evaluate(
     manifest: Path = typer.Option(..., "--manifest", "-m", help="manifest CSV with the reference labels"),
@@ -35,6 +58,7 @@ def evaluate(
     name: str = typer.Option("external", "--name", help="method name shown in the tables"),
     label_map: str = typer.Option("canonical", "--label-map", help="label convention of the predictions: "
                                   "canonical or an adapter's name (e.g. acdc)"),
+    missing: str = typer.Option("exclude", "--missing", help=MISSING_HELP),
 ) -> None:
     """Score predictions made by any tool against a manifest; write results and leaderboards."""
     from ..console import console, track
@@ -42,17 +66,20 @@ def evaluate(
     from ..errors import CmrbenchError
     from ..evaluate import evaluate_predictions
     from ..leaderboards import write_leaderboards
+    from ..leaderboards.cases import check_missing
     from ..provenance import provenance
 
+    check_missing(missing)
     if not pred.is_dir():
         raise CmrbenchError(f"--pred {pred}: no such folder")
     df = load_manifest(manifest)
     res = evaluate_predictions(df, pred, name, label_map, progress=lambda xs: track(xs, "scoring"))
     folder = res.write(out)
-    tables = write_leaderboards(res, out, provenance(device="cpu"))
+    tables = write_leaderboards(res, out, provenance(device="cpu"), missing=missing)
     _print_table(next(t for t in tables if t.name == "table3_methods"))
-    console.print(f"scored {res.cases[['dataset', 'subject', 'phase']].drop_duplicates().shape[0]} case(s); "
-                  f"{len(res.errors)} error(s) in {folder / 'errors.csv'}; leaderboards in {out / 'leaderboards'}")
+    scored = res.cases[["dataset", "subject", "phase"]].drop_duplicates().shape[0]
+    console.print(f"scored {scored} of {len(res.expected)} expected case(s); {len(res.errors)} error(s) in "
+                  f"{folder / 'errors.csv'}; leaderboards in {out / 'leaderboards'}")
 
 
 @app.command("leaderboard")
@@ -61,18 +88,24 @@ def leaderboard(
     out: Path | None = typer.Option(None, "--out", "-o", help="write leaderboards/ here (default: print only)"),
     fmt: str = typer.Option("md", "--format", help="md, csv, tex or html: what to print"),
     table: str = typer.Option("table3_methods", "--table", help="which table to print ('all' for every one)"),
+    missing: str = typer.Option("exclude", "--missing", help=MISSING_HELP),
+    label: list[str] = typer.Option([], "--label", help="PATH=NAME or SETNAME=NAME (repeatable): show that result "
+                                    "set's methods as 'NAME: method', needed when two sets share a method name"),
 ) -> None:
-    """Rebuild the tables from stored results (several result sets are combined)."""
+    """Rebuild the tables from stored results (several result sets are combined, never silently pooled)."""
     from ..console import console
     from ..errors import CmrbenchError
     from ..leaderboards import LEADERBOARDS, build_all, write_leaderboards
+    from ..leaderboards.cases import check_missing
     from ..leaderboards.formats import to_html, to_latex, to_markdown
     from ..results import combine, load_results
 
     if fmt not in ("md", "csv", "tex", "html"):
         raise CmrbenchError(f"--format {fmt}: choose md, csv, tex or html")
-    res = combine([load_results(r) for r in results])
-    tables = write_leaderboards(res, out) if out else build_all(res)
+    check_missing(missing)
+    sets = [load_results(r) for r in results]
+    res = combine(sets, set_labels(results, [s.name for s in sets], label))
+    tables = write_leaderboards(res, out, missing=missing) if out else build_all(res, missing=missing)
     wanted = tables if table == "all" else [t for t in tables if t.name == LEADERBOARDS.resolve(table)]
     render = {"md": to_markdown, "tex": to_latex, "html": to_html,
               "csv": lambda t: t.tidy.to_csv(index=False) if not t.absent else f"# no data: {t.absent}\n"}[fmt]
@@ -87,8 +120,10 @@ def compare_cmd(
     a: Path = typer.Argument(..., help="result set A"),
     b: Path = typer.Argument(..., help="result set B"),
     out: Path | None = typer.Option(None, "--out", "-o", help="also write one CSV per table here"),
+    method: list[str] = typer.Option([], "--method", help="compare only this method name (repeatable; both sides)"),
+    dataset: list[str] = typer.Option([], "--dataset", help="compare only this dataset (repeatable)"),
 ) -> None:
-    """Per-table Dice differences (A - B) with paired Wilcoxon p-values, Holm-corrected per table."""
+    """Per-table Dice differences (A - B) per subject (seeds and phases averaged): paired Wilcoxon, Holm, 95 % CI."""
     from rich.table import Table as RichTable
 
     from ..compare import compare
@@ -96,9 +131,10 @@ def compare_cmd(
     from ..errors import CmrbenchError
     from ..results import load_results
 
-    tables = compare(load_results(a), load_results(b))
+    tables = compare(load_results(a), load_results(b), method or None, dataset or None)
     if not tables:
-        raise CmrbenchError("the two result sets share no scored case (same dataset, subject, phase, structure)")
+        raise CmrbenchError("the two result sets share no scored subject (same dataset, subject, structure)"
+                            + (" among the --method/--dataset chosen" if method or dataset else ""))
     for name, df in tables.items():
         rt = RichTable(title=f"{name}: A - B", title_justify="left")
         for col in df.columns:

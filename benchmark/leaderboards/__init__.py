@@ -1,5 +1,6 @@
 """Leaderboards: the study's tables and figures built from any result set."""
+from . import clinical_tables  # noqa: F401  (registers Table IX and Bland-Altman)
 from .report import write_leaderboards
-from .tables import LEADERBOARDS, Table, build_all
+from .tables import LEADERBOARDS, MIN_GROUP_N, Table, build_all
 
-__all__ = ["LEADERBOARDS", "Table", "build_all", "write_leaderboards"]
+__all__ = ["LEADERBOARDS", "MIN_GROUP_N", "Table", "build_all", "write_leaderboards"]

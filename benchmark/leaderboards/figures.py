@@ -4,7 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from ..labels import STRUCTURES
 from ..results import Results
@@ -21,10 +20,12 @@ def _plt():  # type: ignore[no-untyped-def]
 
 
 def fig4_boxplots(res: Results, path: Path) -> Path | None:
-    """Dice box plots: one panel per dataset, boxes per structure and method."""
+    """Dice box plots: one panel per dataset, boxes per structure and method; one point per case, seeds averaged."""
     cases = res.with_methods()
+    cases = cases[cases["selection"] != "oracle"]
     if cases.empty:
         return None
+    cases = cases.groupby(["method", "dataset", "subject", "phase", "structure"])["dice"].mean().reset_index()
     plt = _plt()
     datasets = sorted(cases["dataset"].unique())
     methods = sorted(cases["method"].unique())
@@ -58,13 +59,16 @@ BA_MEASURES = ("LVEDV", "LVESV", "LVM", "RVEDV", "RVESV")
 
 
 def fig8_bland_altman(res: Results, path: Path) -> Path | None:
-    """Bland-Altman plots of LV/RV volumes and LV mass: rows are methods, columns measures, colour dataset."""
-    clin = res.clinical
+    """Bland-Altman plots of LV/RV volumes and LV mass: rows are methods, columns measures, colour dataset.
+
+    One point per subject, its automatic value averaged over seeds (as in the Bland-Altman table)."""
+    from .clinical_tables import clinical_rows, per_subject
+
+    clin = clinical_rows(res)
     if clin.empty:
         return None
     plt = _plt()
-    names = res.jobs.set_index("job")["method"] if "method" in res.jobs else pd.Series(dtype=str)
-    clin = clin.assign(method=clin["job"].map(names).fillna(clin["job"]))
+    clin = per_subject(clin, [])
     methods = sorted(clin["method"].unique())[:6]
     measures = [m for m in BA_MEASURES if m in set(clin["measure"])]
     if not measures:

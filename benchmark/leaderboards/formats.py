@@ -27,7 +27,8 @@ def to_markdown(t: Table) -> str:
 
 def _tex(s: str) -> str:
     for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"),
-                 ("$", r"\$"), ("–", "--")):
+                 ("$", r"\$"), ("–", "--"), ("—", "---"),
+                 ("±", r"$\pm$")):
         s = s.replace(a, b)
     return s
 

@@ -16,11 +16,13 @@ p.note{font-size:12px;color:#555;margin:2px 0}p.absent{color:#a00}img{max-width:
 
 
 def write_leaderboards(res: Results, out: Path, provenance: dict | None = None,
-                       names: list[str] | None = None) -> list[Table]:
-    """Write OUT/leaderboards/: each table as .md/.csv/.tex, fig4 and fig8 PNGs and report.html."""
+                       names: list[str] | None = None, missing: str = "exclude") -> list[Table]:
+    """Write OUT/leaderboards/: each table as .md/.csv/.tex, fig4 and fig8 PNGs and report.html.
+
+    `missing` says what the tables do with expected cases that were not scored: 'exclude' or 'fail' (Dice 0)."""
     folder = Path(out) / "leaderboards"
     folder.mkdir(parents=True, exist_ok=True)
-    tables = build_all(res, names)
+    tables = build_all(res, names, missing)
     for t in tables:
         (folder / f"{t.name}.md").write_text(to_markdown(t))
         (folder / f"{t.name}.tex").write_text(to_latex(t))
@@ -28,7 +30,8 @@ def write_leaderboards(res: Results, out: Path, provenance: dict | None = None,
             (folder / f"{t.name}.csv").write_text(f"# no data: {t.absent}\n")
         else:
             t.tidy.to_csv(folder / f"{t.name}.csv", index=False, float_format="%.6g")
-    figures = [fig4_boxplots(res, folder / "fig4_boxplots.png"), fig8_bland_altman(res, folder / "fig8_bland_altman.png")]
+    figures = [fig4_boxplots(res, folder / "fig4_boxplots.png"),
+               fig8_bland_altman(res, folder / "fig8_bland_altman.png")]
     parts = ["<h1>cmrbench leaderboards</h1>"]
     if provenance:
         parts.append("<p class='note'>" + html.escape(", ".join(f"{k}: {v}" for k, v in provenance.items())) + "</p>")
