@@ -8,33 +8,41 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .precision import autocast
 from .preprocess import Prepared, crop_or_pad
 
 
 @torch.no_grad()
 def predict_probabilities(model: torch.nn.Module, slices: np.ndarray, device: torch.device, tta_flip: bool = False,
-                          chunk: int = 16) -> torch.Tensor:
-    """Softmax probabilities [N, C, H, W] for slices [N, H, W] (optionally averaged with flipped copies)."""
+                          chunk: int = 16, precision: torch.dtype | None = None) -> torch.Tensor:
+    """Float32 softmax probabilities [N, C, H, W] for slices [N, H, W] (optionally averaged with flipped copies);
+    the network runs under autocast to `precision` (None: float32)."""
     model.eval()
+
+    def probs(x: torch.Tensor) -> torch.Tensor:
+        with autocast(device, precision):
+            logits = model(x)
+        return torch.softmax(logits.float(), 1)
+
     out = []
     for start in range(0, len(slices), chunk):
         x = torch.from_numpy(np.ascontiguousarray(slices[start:start + chunk])).unsqueeze(1).to(device)
-        p = torch.softmax(model(x).float(), 1)
+        p = probs(x)
         if tta_flip:
             for dims in ((-1,), (-2,)):
-                p = p + torch.softmax(model(x.flip(dims)).float(), 1).flip(dims)
+                p = p + probs(x.flip(dims)).flip(dims)
             p = p / 3
         out.append(p.cpu())
     return torch.cat(out)
 
 
 def predict_case(model: torch.nn.Module, prepared: Prepared, crop: int, device: torch.device,
-                 tta_flip: bool = False) -> np.ndarray:
+                 tta_flip: bool = False, precision: torch.dtype | None = None) -> np.ndarray:
     """A canonical label map [X, Y, Z] on the case's original grid."""
     img = prepared.image  # [X', Y', Z], resampled and normalised
     xs, ys, zs = img.shape
     slices = np.stack([crop_or_pad(img[..., z], (crop, crop), value=float(img[..., z].min())) for z in range(zs)])
-    probs = predict_probabilities(model, slices, device, tta_flip)  # [Z, C, crop, crop]
+    probs = predict_probabilities(model, slices, device, tta_flip, precision=precision)  # [Z, C, crop, crop]
     # undo the crop/pad: outside the crop is background
     full = torch.zeros(zs, probs.shape[1], xs, ys)
     full[:, 0] = 1.0
