@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
+from .atomic import temporary_name
 from .data.loader import Case, load_case
 from .data.problems import DataError, Problem
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: prepared cases named by content digest
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,11 @@ def prepare_case(case: Case, cfg: Preprocess) -> Prepared:
 
 
 def case_id(row: pd.Series) -> str:
-    """A file-safe identifier of a manifest row."""
-    return f"{row['dataset']}__{row['subject']}__{row['phase']}".replace("/", "_")
+    """A prepared case's file name: its content digest (never its name: two data sets may share names)."""
+    digest = row.get("case_digest", "")
+    if not digest:
+        raise ValueError("manifest row without case_digest: content identity is required to cache a case")
+    return str(digest)
 
 
 class PreparedStore:
@@ -133,7 +137,7 @@ class PreparedStore:
             except DataError as err:
                 problems.append(err.problem)
                 continue
-            tmp = target.with_suffix(".tmp.npz")
+            tmp = temporary_name(target)
             arrays = {"image": p.image, "spacing": np.array(p.spacing), "original_spacing":
                       np.array(p.original_spacing), "original_shape": np.array(p.original_shape)}
             if p.label is not None:

@@ -56,11 +56,31 @@ class DataSource(Strict):
 
 
 class Data(Strict):
-    """The source (trained on) and the targets (tested unchanged)."""
+    """The source data set(s) (trained on together) and the targets (tested unchanged)."""
 
-    source: DataSource
+    source: DataSource | list[DataSource]
     targets: list[DataSource] = Field(default_factory=list)
     cache: str | None = None  # where prepared data and generated cohorts go (default OUT/cache)
+
+    @property
+    def sources(self) -> list[DataSource]:
+        """The source data sets as a list (one or several)."""
+        return list(self.source) if isinstance(self.source, list) else [self.source]
+
+    @property
+    def all(self) -> list[DataSource]:
+        """Sources then targets."""
+        return [*self.sources, *self.targets]
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Data:
+        names = [d.name for d in self.all]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"data set name(s) {dup} used twice: every source and target needs its own name")
+        if not self.sources:
+            raise ValueError("data.source needs at least one data set")
+        return self
 
 
 class PreprocessCfg(Strict):
@@ -88,11 +108,25 @@ class Schedule(Strict):
     gamma: float = 0.5
 
 
-class Selection(Strict):
-    """Model selection on the validation split."""
+SelectionRule = Literal["source_val", "last", "oracle"]
 
+
+class Selection(Strict):
+    """Model selection rules, reported side by side: source_val (the study's), last, oracle (an upper bound)."""
+
+    rules: list[SelectionRule] = Field(default_factory=lambda: ["source_val"])
     metric: Literal["mean_iou", "mean_dice"] = "mean_iou"
     augment_validation: bool = False  # the study validated on augmented images; default is without
+    oracle_fraction: float = Field(0.2, gt=0, lt=1)  # share of each target's subjects that oracle selects on
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"rules": [value]}
+        if isinstance(value, list):
+            return {"rules": value}
+        return value
 
 
 class Training(Strict):
@@ -103,12 +137,12 @@ class Training(Strict):
     batch_size: int = 20
     optimizer: Optimizer = Field(default_factory=Optimizer)
     schedule: Schedule = Field(default_factory=Schedule)
-    loss: Literal["cross_entropy"] = "cross_entropy"
+    loss: str = "ce"  # a name in the loss registry: ce, dice, ce+dice
     selection: Selection = Field(default_factory=Selection)
     validate_every: int | None = None  # steps; default once per epoch
     checkpoint_every: int = 50  # steps
-    amp: bool = True  # mixed precision on CUDA
-    tta_flip: bool = False
+    precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 where the device runs it natively
+    compile: bool = False  # torch.compile the network (pays for long runs and large evaluations)
 
     @model_validator(mode="after")
     def _length(self) -> Training:
@@ -141,6 +175,25 @@ class JobSpec(Strict):
     seeds: list[int] | None = None
 
 
+class Evaluation(Strict):
+    """How a trained model is scored on each target (never part of a training's identity)."""
+
+    tta_flip: bool = False
+
+
+class Protocol(Strict):
+    """standard: train on the source(s); leave_one_domain_out: one training per held-out domain."""
+
+    name: Literal["standard", "leave_one_domain_out"] = "standard"
+    by: str = "dataset"  # what a domain is: a source data set, or a manifest column (vendor, site, scanner, ...)
+    domains: list[str] | None = None  # default: every value found in the source data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return {"name": value} if isinstance(value, str) else value
+
+
 class Suite(Strict):
     """A whole benchmark: data, preprocessing, training, the models x policies x seeds grid, extra jobs."""
 
@@ -150,6 +203,8 @@ class Suite(Strict):
     data: Data
     preprocess: PreprocessCfg = Field(default_factory=PreprocessCfg)
     training: Training
+    evaluation: Evaluation = Field(default_factory=Evaluation)
+    protocol: Protocol = Field(default_factory=Protocol)
     models: list[ModelSpec] = Field(default_factory=list)
     policies: list[PolicySpec] = Field(default_factory=list)
     grid: bool = True  # models x policies x seeds; false: only the explicit jobs

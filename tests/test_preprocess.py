@@ -7,6 +7,7 @@ from layouts import write_ukbb
 
 from benchmark.data.adapters import get_adapter
 from benchmark.data.manifest import write_manifest
+from benchmark.digest import FileDigests, case_digest
 from benchmark.preprocess import Preprocess, PreparedStore, crop_or_pad, normalise_slices, resample_inplane
 
 
@@ -53,13 +54,16 @@ def test_crop_or_pad_centres():
 def test_store_prepares_once_and_keys_on_settings(tmp_path):
     write_ukbb(tmp_path / "ukbb", ("1000001",))
     df = write_manifest(get_adapter("ukbb").index(tmp_path / "ukbb").rows, tmp_path / "m.csv")
+    files = FileDigests()
+    df["case_digest"] = [case_digest(r, df.attrs["root"], files) for r in df.to_dict("records")]
     store = PreparedStore(tmp_path / "cache", Preprocess(target_spacing=1.25))
     assert store.prepare(df) == []
     files = sorted(store.root.glob("*.npz"))
     stamps = [f.stat().st_mtime_ns for f in files]
-    assert len(files) == 2
+    assert len(files) == df["case_digest"].nunique()  # identical ED and ES files share one prepared case
     assert store.prepare(df) == [] and [f.stat().st_mtime_ns for f in files] == stamps
     case = store.load(df.iloc[0])
     assert case.spacing[:2] == (1.25, 1.25) and case.image.shape[:2] == (32, 29)
     other = PreparedStore(tmp_path / "cache", Preprocess(target_spacing=None))
     assert other.root != store.root
+    assert store.path(df.iloc[0]).stem == df.iloc[0]["case_digest"]  # named by content, never by subject

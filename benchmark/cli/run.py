@@ -30,7 +30,7 @@ def validate(suite: Path = typer.Argument(..., help="suite YAML"),
     for plugin in spec.plugins:
         load_plugin_file(base / plugin)
     missing = []
-    for src in [spec.data.source, *spec.data.targets]:
+    for src in spec.data.all:
         if src.synth is not None:
             COHORTS.get(src.synth.cohort)
             continue
@@ -49,10 +49,11 @@ def validate(suite: Path = typer.Argument(..., help="suite YAML"),
         raise CmrbenchError(f"suite {suite}: no jobs (add models and policies, or jobs)")
     for m in missing:
         console.print(f"[yellow]warning:[/] {m}", soft_wrap=True)
-    console.print(f"suite '{spec.name}' is valid: {len(plans)} job(s)"
+    console.print(f"suite '{spec.name}' is valid: {len(plans)} job(s), selection "
+                  f"{', '.join(spec.training.selection.rules)}"
                   + (f"; {len(missing)} data path(s) to fill in before `cmrbench run`" if missing else ""))
-    for p in plans:
-        console.print(f"  {p.id}  {p.method}  seed {p.seed}", markup=False)
+    for p in plans:  # ids hash the data's content: they are known once `cmrbench run` has read it
+        console.print(f"  {p.method}  seed {p.seed}", markup=False)
 
 
 @app.command("run")
@@ -76,3 +77,8 @@ def run(suite: Path = typer.Argument(..., help="suite YAML"),
         _print_table(t)
     console.print(f"results in {out / 'results'}, {len(results.errors)} error row(s); leaderboards in "
                   f"{out / 'leaderboards'} (report.html)")
+    failed = results.errors[results.errors["what"] == "job failed"] if not results.errors.empty else results.errors
+    if len(failed):
+        console.print(f"[red]{len(failed)} job(s) failed[/]: see {out / 'results' / 'errors.csv'} and each job's "
+                      "error.txt; rerun the same command to retry them")
+        raise typer.Exit(1)

@@ -56,16 +56,21 @@ def missing_rows(res: Results, cases: pd.DataFrame) -> pd.DataFrame:
     return exp.assign(dice=0.0, scored=False)
 
 
-def case_frame(res: Results) -> pd.DataFrame:
-    """Scored rows (scored=True) plus missing_rows (scored=False): what every Dice table groups."""
+HELDOUT = "heldout"  # the `part` of a leave-one-domain-out training scored on the domain it never saw
+
+
+def case_frame(res: Results, heldout: bool = False) -> pd.DataFrame:
+    """Scored rows (scored=True) plus missing_rows (scored=False): what every Dice table groups.
+
+    Rows scored on a held-out domain (part == heldout) form their own table; the others never include them."""
     cases = res.with_methods().assign(scored=True)
     cases["subject"] = cases["subject"].astype(str)
     missing = missing_rows(res, cases)
-    if missing.empty:
-        return cases
-    frame = pd.concat([cases, missing.reindex(columns=cases.columns)], ignore_index=True)
+    frame = cases if missing.empty else pd.concat([cases, missing.reindex(columns=cases.columns)],
+                                                  ignore_index=True)
     frame["scored"] = frame["scored"].astype(bool)
-    return frame
+    part = frame["part"].fillna("").astype(str) if "part" in frame else pd.Series("", index=frame.index)
+    return frame[(part == HELDOUT) == heldout]
 
 
 def split_selection(frame: pd.DataFrame, oracle: bool) -> tuple[pd.DataFrame, list[str]]:

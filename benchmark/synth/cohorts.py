@@ -57,33 +57,43 @@ def _pick(rng: np.random.Generator, shares: dict[str, float]) -> str:
     return str(rng.choice(names, p=p / p.sum()))
 
 
-def _subject_ids(cohort: str, n: int, rng: np.random.Generator) -> list[str]:
+GENERATOR_VERSION = 2  # part of a cohort's identity (cache folder, truth.csv): bump when the output changes
+_ALPHABET = list(string.ascii_uppercase + string.digits)
+
+
+def _subject_id(cohort: str, i: int, rng: np.random.Generator) -> str:
+    """Subject i's id in the naming habit of the real data set."""
     if cohort == "ukbb":
-        return [str(x) for x in rng.choice(np.arange(1_000_000, 6_000_000), n, replace=False)]
+        return str(int(rng.integers(1_000_000, 6_000_000)))
     if cohort == "acdc":
-        return [f"patient{i + 1:03d}" for i in range(n)]
+        return f"patient{i + 1:03d}"
     if cohort == "mnms":
-        alphabet = list(string.ascii_uppercase + string.digits)
-        ids: list[str] = []
-        while len(ids) < n:
-            code = "".join(rng.choice(alphabet, 6))
-            if code not in ids:
-                ids.append(code)
-        return ids
-    return [f"{cohort.upper()}{i + 1:04d}" for i in range(n)]
+        return "".join(rng.choice(_ALPHABET, 6))
+    return f"{cohort.upper()}{i + 1:04d}"
+
+
+def _group(cohort: Cohort, seed: int, i: int, rng: np.random.Generator) -> str:
+    """Subject i's pathology: exact shares per block of groups when balanced, else drawn by share."""
+    if not cohort.balanced:
+        return _pick(rng, cohort.pathologies)
+    groups = list(cohort.pathologies)
+    block = np.random.default_rng([seed, 3, i // len(groups)]).permutation(len(groups))
+    return groups[int(block[i % len(groups)])]
 
 
 def plan(cohort: Cohort, n: int, seed: int) -> list[SubjectSpec]:
-    """Who is in the cohort: subject ids, site, scanner, pathology and a per-subject seed."""
-    rng = np.random.default_rng([seed, 0])
-    ids = _subject_ids(cohort.name, n, rng)
-    if cohort.balanced:
-        groups = [list(cohort.pathologies)[i % len(cohort.pathologies)] for i in range(n)]
-        rng.shuffle(groups)
-    else:
-        groups = [_pick(rng, cohort.pathologies) for _ in range(n)]
-    specs = []
-    for i, (sid, group) in enumerate(zip(ids, groups)):
+    """Who is in the cohort: subject ids, site, scanner, pathology and a per-subject seed.
+
+    Prefix-stable: subject i depends only on (seed, i), so cohorts of 10 and 100 share their first 10."""
+    specs: list[SubjectSpec] = []
+    seen: set[str] = set()
+    for i in range(n):
+        rng = np.random.default_rng([seed, 2, i])
+        sid = _subject_id(cohort.name, i, rng)
+        while sid in seen:  # a clash with an earlier subject: draw again (still a function of the prefix)
+            sid = _subject_id(cohort.name, i, rng)
+        seen.add(sid)
+        group = _group(cohort, seed, i, rng)
         site = _pick(rng, cohort.sites)
         scanner = _pick(rng, SITES.get(site).scanners)
         specs.append(SubjectSpec(sid, site, scanner, group, (seed, 1, i)))

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..labels import STRUCTURES, from_canonical
-from .cohorts import Cohort
+from .cohorts import GENERATOR_VERSION, Cohort
 from .subject import Subject
 
 Writer = Callable[[Subject, Cohort, Path, int, int], tuple[list[dict], dict]]
@@ -74,7 +74,7 @@ def truth_rows(subject: Subject, cohort: Cohort) -> list[dict]:
     for phase in ("ED", "ES"):
         lab = written_labels(subject, cohort, phase)
         row = {
-            "cohort": cohort.name, "subject": spec.subject, "phase": phase, "site": spec.site,
+            "cohort": cohort.name, "generator_version": GENERATOR_VERSION, "subject": spec.subject, "phase": phase, "site": spec.site,
             "vendor": sc.vendor, "scanner": f"{sc.vendor} {sc.model}", "field_strength_t": sc.field_strength_t,
             "pathology": spec.pathology, "spacing_x_mm": subject.spacing[0], "spacing_y_mm": subject.spacing[1],
             "spacing_z_mm": subject.spacing[2], "slice_thickness_mm": subject.thickness,
@@ -114,7 +114,7 @@ ACDC_GROUP = {"ARV": "RV"}
 @writer("acdc")
 def write_acdc(subject: Subject, cohort: Cohort, root: Path, index: int, n: int) -> tuple[list[dict], dict]:
     """[training|testing]/patientNNN/ with Info.cfg, frame files, _gt (1 RV, 2 MYO, 3 LV) and the 4D cine."""
-    split = "training" if index < int(np.ceil(2 * n / 3)) else "testing"
+    split = "testing" if index % 3 == 2 else "training"  # prefix-stable, both folders from 3 subjects
     sid = subject.spec.subject
     folder = root / split / sid
     frames = {p: subject.frame_index.get(p, i) + 1 for i, p in enumerate(("ED", "ES"))}  # 1-based

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from benchmark.cli import app
 from benchmark.errors import CmrbenchError
 from benchmark.runner import run_suite
+from benchmark.sources import cohort_folder
 from benchmark.store import RunLock
 from benchmark.suite import load_suite
 
@@ -42,14 +43,15 @@ def test_run_writes_results_and_every_leaderboard_and_rerun_skips(tiny_suite, tm
     assert jobs.set_index("policy").loc["paper", "operations"].startswith("resample;flip_h")
     for job in jobs.job:
         folder = out / "jobs" / job
-        assert (folder / "done").is_file() and (folder / "best.pt").is_file() and (folder / "config.json").is_file()
-        assert len(list((folder / "predictions").rglob("*.nii.gz"))) == 8  # 2 test + 2 target subjects x ED/ES
+        assert (folder / "trained").is_file() and (folder / "best.pt").is_file() and (folder / "config.json").is_file()
+        assert len(list((folder / "eval").glob("*/done"))) == 2  # the source's test split and the target
+        assert len(list(folder.rglob("predictions/*/*.nii.gz"))) == 8  # 2 test + 2 target subjects x ED/ES
     for name in ("table3_methods.md", "table5_ablation.tex", "bland_altman.csv", "report.html"):
         assert (out / "leaderboards" / name).is_file()
     assert (out / "suite.yaml").is_file() and "commit" in (out / "results/provenance.yaml").read_text()
     stamps = {p: p.stat().st_mtime_ns for p in out.glob("jobs/*/best.pt")}
     again = run_cli("run", tiny_suite, "--out", out)
-    assert again.exit_code == 0 and again.output.count("skipped") == 2
+    assert again.exit_code == 0 and again.output.count("0 training steps") == 2
     assert {p: p.stat().st_mtime_ns for p in out.glob("jobs/*/best.pt")} == stamps
     pd.testing.assert_frame_equal(pd.read_csv(out / "results/cases.csv"), cases)
 
@@ -68,7 +70,7 @@ def test_killed_run_resumes_to_the_same_results(tiny_suite, tmp_path):
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    assert list(out.glob("jobs/*/last.pt")) and not list(out.glob("jobs/*/done"))
+    assert list(out.glob("jobs/*/last.pt")) and not list(out.glob("jobs/*/trained"))
     resumed = run_suite(suite[0], suite[1], out)
     logs = "".join(p.read_text() for p in out.glob("jobs/*/log.jsonl"))
     assert '"event": "resumed"' in logs
@@ -100,7 +102,7 @@ def test_validate_names_problems_without_traceback(tiny_suite):
 def test_a_corrupt_case_is_recorded_and_the_run_goes_on(tiny_suite, tmp_path, shared_cache):
     out = tmp_path / "bad"
     suite, base = load_suite(tiny_suite, ["data.targets.0.synth.seed=5", "policies=[none]"])
-    cohort = shared_cache / "synth" / "bscmr-n2-s5"
+    cohort = shared_cache / "synth" / cohort_folder("bscmr", 2, 5)
     from benchmark.synth.cohorts import generate_cohort
 
     generate_cohort("bscmr", cohort, 2, seed=5)
@@ -118,7 +120,7 @@ def test_predict_segments_nifti_with_a_checkpoint(tiny_suite, tmp_path):
     suite, base = load_suite(tiny_suite, ["policies=[paper]"])
     run_suite(suite, base, out)
     ckpt = next(out.glob("jobs/*/best.pt"))
-    image = next((Path(suite.data.cache) / "synth" / "bscmr-n2-s1" / "images").glob("*_ED.nii.gz"))
+    image = next((Path(suite.data.cache) / "synth" / cohort_folder("bscmr", 2, 1) / "images").glob("*_ED.nii.gz"))
     result = run_cli("predict", "--checkpoint", ckpt, "--input", image, "--out", tmp_path / "seg")
     assert result.exit_code == 0, result.output
     seg = nib.load(tmp_path / "seg" / image.name)

@@ -1,0 +1,156 @@
+"""Evaluations of one training: which cases each scores, which checkpoint each selection rule takes, scoring."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .atomic import temporary_name, write_text_atomic
+from .console import console, track
+from .datasets import RunData
+from .evaluate import error_row, score_case_rows
+from .jobs import EvalPlan, TrainPlan, build_policy, model_label, preprocess_for
+from .results import CASE_COLUMNS, ERROR_COLUMNS, EXPECTED_COLUMNS, META_COLUMNS
+from .store import JobDir
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(text: object) -> str:
+    """A file name from a subject or data set name: never a path, never hidden."""
+    name = _UNSAFE.sub("_", str(text)).strip("._") or "_"
+    return name[:120]
+
+
+def eval_rows(data: RunData, plan: TrainPlan, ev: EvalPlan, part: str | None = None) -> pd.DataFrame:
+    """The labelled cases of an evaluation (or of its `part`, e.g. a target's oracle_val)."""
+    df = data.frame(ev.dataset)
+    part = part or ev.part
+    if ev.dataset in data.sources:
+        domain = df["dataset"] if data.domain_by == "dataset" else df[data.domain_by].astype(str)
+        keep = (domain == plan.heldout) if part == "heldout" else (df["split"] == part) & (domain != plan.heldout)
+    else:
+        keep = pd.Series(True, index=df.index) if part == "all" else df["split"] == part
+    out = df[keep & (df["label"] != "")]
+    out.attrs.update(df.attrs)
+    return out
+
+
+def _weights(jd: JobDir, rule: str, snapshot: Path | None) -> dict:
+    import torch
+
+    if rule == "oracle":
+        assert snapshot is not None
+        return torch.load(snapshot, map_location="cpu", weights_only=True)["model"]
+    name = "best.pt" if rule == "source_val" else "last.pt"
+    return torch.load(jd.path / name, map_location="cpu", weights_only=True)["model"]
+
+
+class Scorer:
+    """Predicts and scores cases of one training with whatever weights are loaded into its model."""
+
+    def __init__(self, plan: TrainPlan, ctx: Any, device_name: str) -> None:
+        import torch
+
+        from .models import create_model
+        from .preprocess import PreparedStore
+
+        suite = ctx.suite
+        self.plan, self.suite = plan, suite
+        self.device = torch.device(device_name)
+        self.precision = torch.bfloat16 if ctx.precision == "bf16" else None
+        self.model = create_model(plan.model.name, **plan.model.kwargs).to(self.device)
+        policy = build_policy(plan.policy, suite.preprocess.crop)
+        self.store = PreparedStore(ctx.cache / "prepared", preprocess_for(suite, policy))
+        self.job = {"job": plan.id, "model": model_label(plan.model), "policy": plan.policy.name, "seed": plan.seed}
+
+    def load(self, state: dict) -> None:
+        """Load a checkpoint's weights."""
+        self.model.load_state_dict(state)
+
+    def score(self, rows: pd.DataFrame, save: Path | None = None, label: str = "") -> tuple[list[dict], list[dict]]:
+        """cases.csv rows and errors.csv rows of these cases (a case that cannot be read is an error row)."""
+        from .data.loader import load_case
+        from .data.problems import DataError
+        from .infer import predict_case, save_label
+
+        cases, errors = [], []
+        for _, row in track(list(rows.iterrows()), label or "evaluating"):
+            if not self.store.path(row).is_file():
+                continue  # could not be prepared: recorded once under job 'data', counted as expected
+            try:
+                reference = load_case(row, rows.attrs["root"])
+            except DataError as err:
+                errors.append(error_row(self.plan.id, err.problem))
+                continue
+            pred = predict_case(self.model, self.store.load(row), self.suite.preprocess.crop, self.device,
+                                self.suite.evaluation.tta_flip, precision=self.precision)
+            cases += score_case_rows(self.job, row, reference, pred)
+            if save is not None:
+                save_label(pred, reference.affine, reference.header,
+                           save / safe_name(row["dataset"]) / f"{safe_name(row['subject'])}_{row['phase']}.nii.gz")
+        return cases, errors
+
+
+def _oracle_snapshot(scorer: Scorer, jd: JobDir, rows: pd.DataFrame) -> tuple[Path, float]:
+    """The snapshot with the best mean Dice on a target's labelled validation part (an upper bound)."""
+    import torch
+
+    snaps = sorted((jd.path / "snapshots").glob("step_*.pt"))
+    if not snaps:
+        raise RuntimeError(f"{jd.path}: no snapshots for oracle selection (trained without the oracle rule)")
+    best, best_dice = snaps[-1], -1.0
+    for snap in snaps:
+        scorer.load(torch.load(snap, map_location="cpu", weights_only=True)["model"])
+        cases, _ = scorer.score(rows, label=f"oracle selection {snap.stem}")
+        dice = float(np.mean([c["dice"] for c in cases])) if cases else -1.0
+        if dice > best_dice:
+            best, best_dice = snap, dice
+    return best, best_dice
+
+
+def expected_rows(plan: TrainPlan, rows: pd.DataFrame, rule: str, part: str) -> list[dict]:
+    """Every case an evaluation should score under a selection rule: counted even when it cannot be scored."""
+    return [{"job": plan.id, **{c: r.get(c, "") for c in EXPECTED_COLUMNS[1:]}, "selection": rule, "part": part}
+            for r in rows.to_dict("records")]
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    tmp = temporary_name(path)
+    frame.to_csv(tmp, index=False, float_format="%.6g")
+    tmp.replace(path)
+
+
+def evaluate_training(plan: TrainPlan, evals: list[EvalPlan], ctx: Any, jd: JobDir, device_name: str) -> None:
+    """Run each pending evaluation of a trained model and mark it done."""
+    scorer = Scorer(plan, ctx, device_name)
+    chosen: dict[str, tuple[Path, float]] = {}
+    columns = [*dict.fromkeys([*CASE_COLUMNS, *META_COLUMNS, "selection", "part"])]
+    for ev in evals:
+        folder = jd.eval_dir(ev.id)
+        folder.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(folder / "config.json", json.dumps(ev.config, indent=1, sort_keys=True))
+        rows = eval_rows(ctx.data, plan, ev)
+        info: dict[str, Any] = {"rule": ev.rule}
+        snapshot = None
+        if ev.rule == "oracle":
+            if ev.dataset not in chosen:
+                chosen[ev.dataset] = _oracle_snapshot(scorer, jd, eval_rows(ctx.data, plan, ev, "oracle_val"))
+            snapshot, info["oracle_val_dice"] = chosen[ev.dataset]
+            info["checkpoint"] = snapshot.name
+        scorer.load(_weights(jd, ev.rule, snapshot))
+        save = folder / "predictions" if ctx.suite.save_predictions else None
+        cases, errors = scorer.score(rows, save, f"evaluating {plan.method} on {ev.dataset} ({ev.rule})")
+        scored = [c for c in columns if c not in ("selection", "part")]
+        frame = pd.DataFrame(cases, columns=scored).assign(selection=ev.rule, part=ev.part)
+        _write_csv(frame[columns], folder / "cases.csv")
+        _write_csv(pd.DataFrame(errors, columns=ERROR_COLUMNS), folder / "errors.csv")
+        _write_csv(pd.DataFrame(expected_rows(plan, rows, ev.rule, ev.part),
+                                columns=[*EXPECTED_COLUMNS, "selection", "part"]), folder / "expected.csv")
+        write_text_atomic(folder / "info.json", json.dumps(info, indent=1))
+        (folder / "done").write_text("ok\n")
+        console.print(f"evaluated {plan.method} seed {plan.seed} on {ev.dataset} ({ev.part}, {ev.rule}): "
+                      f"{frame[['subject', 'phase']].drop_duplicates().shape[0]} of {len(rows)} case(s) scored")

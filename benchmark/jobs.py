@@ -1,0 +1,126 @@
+"""What a suite asks for: trainings (model x policy x seed x held-out domain) and evaluations of each.
+
+Two identities, kept apart (DomainBed's sweep, nnU-Net's written splits): a training's id hashes what
+changes its weights (model, policy, algorithmic settings, seed, preprocessing, the content of the cases it
+trains and validates on); an evaluation's id hashes the training, the content of the target cases and how
+they are scored (selection rule, TTA, precision). Adding a target only adds evaluations.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .augment import Policy, create_policy, policy_from_config
+from .digest import digest_json
+from .preprocess import CACHE_VERSION, Preprocess
+from .suite import ModelSpec, PolicySpec, Suite
+
+TRAIN_FORMAT = 2  # bump when a change to training alters the weights a config produces
+EVAL_FORMAT = 2  # bump when a change to inference or scoring alters the cases a config produces
+# Training settings that never change the weights or the selected checkpoint: left out of the identity.
+NOT_IDENTITY = {"checkpoint_every", "compile"}
+
+
+def build_policy(spec: PolicySpec, crop: int) -> Policy:
+    """A registered policy by name, or the suite's own definition from operations."""
+    if spec.ops is not None:
+        return policy_from_config({"resample": True if spec.resample is None else spec.resample, "ops": spec.ops},
+                                  name=spec.name, crop=crop)
+    policy = create_policy(spec.name, crop=crop)
+    if spec.resample is not None:
+        policy.resample = spec.resample
+    return policy
+
+
+def preprocess_for(suite: Suite, policy: Policy) -> Preprocess:
+    """The preprocessing a policy implies: resampled to the target spacing unless the policy says not to."""
+    p = suite.preprocess
+    return Preprocess(target_spacing=p.target_spacing if policy.resample else None, normalise=p.normalise)
+
+
+def model_label(spec: ModelSpec) -> str:
+    """How a model is named in tables."""
+    return spec.label or spec.name
+
+
+@dataclass(frozen=True)
+class TrainPlan:
+    """One training: model, policy, seed and (leave-one-domain-out) the domain it never sees."""
+
+    model: ModelSpec = field(hash=False)
+    policy: PolicySpec = field(hash=False)
+    seed: int = 0
+    heldout: str = ""
+    id: str = ""
+    config: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def method(self) -> str:
+        """The row name in tables: seeds are pooled into a method, held-out domains never are."""
+        name = f"{model_label(self.model)} + {self.policy.name}"
+        return f"{name} (without {self.heldout})" if self.heldout else name
+
+
+@dataclass(frozen=True)
+class EvalPlan:
+    """One evaluation: a training scored on one data set's cases under one selection rule."""
+
+    train: str  # the training's id
+    dataset: str
+    part: str  # which cases: test | all | heldout
+    rule: str  # source_val | last | oracle
+    id: str = ""
+    config: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+def grid(suite: Suite, domains: list[str] | None = None) -> list[TrainPlan]:
+    """models x policies x seeds (unless grid is off) plus explicit jobs, once per held-out domain."""
+    from .losses import LOSSES
+    from .models import MODELS
+
+    LOSSES.resolve(suite.training.loss)
+    models = {model_label(m): m for m in suite.models}
+    models.update({m.name: m for m in suite.models if m.name not in models})
+    policies = {p.name: p for p in suite.policies}
+    combos: list[tuple[ModelSpec, PolicySpec, int]] = []
+    if suite.grid:
+        combos += [(m, p, s) for m in suite.models for p in suite.policies for s in suite.seeds]
+    for j in suite.jobs:
+        m = models.get(j.model) or ModelSpec(name=j.model)
+        p = policies.get(j.policy) or PolicySpec(name=j.policy)
+        combos += [(m, p, s) for s in (j.seeds or suite.seeds)]
+    held = (domains or []) if suite.protocol.name == "leave_one_domain_out" else [""]
+    plans: list[TrainPlan] = []
+    for m, p, s in combos:
+        if not m.name.startswith("smp:"):
+            MODELS.resolve(m.name)
+        build_policy(p, suite.preprocess.crop)  # a bad policy fails here, at validate time
+        plans += [TrainPlan(m, p, s, h) for h in held]
+    unique = {digest_json([x.model.model_dump(), x.policy.model_dump(), x.seed, x.heldout]): x for x in plans}
+    return list(unique.values())
+
+
+def training_config(suite: Suite, plan: TrainPlan, data_digest: str, precision: str) -> dict:
+    """Everything that changes a training's weights or its selected checkpoints (precision as resolved)."""
+    policy = build_policy(plan.policy, suite.preprocess.crop)
+    training = suite.training.model_dump(exclude=NOT_IDENTITY)
+    training["precision"] = precision
+    training["selection"]["snapshots"] = "oracle" in training["selection"].pop("rules")
+    training["selection"].pop("oracle_fraction")
+    return {"model": plan.model.model_dump(exclude={"label"}),
+            "policy": {"name": plan.policy.name, "describe": policy.describe()},
+            "seed": plan.seed, "training": training, "preprocess": suite.preprocess.model_dump(),
+            "protocol": suite.protocol.model_dump(), "heldout": plan.heldout, "data": data_digest,
+            "format": [TRAIN_FORMAT, CACHE_VERSION]}
+
+
+def with_id(plan: TrainPlan, config: dict) -> TrainPlan:
+    """The plan with its content id and resolved config."""
+    return TrainPlan(plan.model, plan.policy, plan.seed, plan.heldout, digest_json(config), config)
+
+
+def eval_plan(train: TrainPlan, dataset: str, part: str, rule: str, cases_digest: str, suite: Suite,
+              precision: str) -> EvalPlan:
+    """An evaluation with its content id."""
+    config = {"train": train.id, "dataset": dataset, "part": part, "rule": rule, "cases": cases_digest,
+              "evaluation": suite.evaluation.model_dump(), "precision": precision, "format": EVAL_FORMAT}
+    return EvalPlan(train.id, dataset, part, rule, digest_json(config), config)
