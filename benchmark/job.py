@@ -17,6 +17,7 @@ import pandas as pd
 from .console import console
 from .datasets import RunData
 from .jobs import EvalPlan, TrainPlan, build_policy, model_label, preprocess_for
+from .profile import TRAINING, phase
 from .results import ERROR_COLUMNS
 from .store import JobDir
 from .suite import Suite
@@ -53,20 +54,23 @@ def run_job(args: tuple[Job, Context], device_name: str) -> dict[str, Any]:
     jd = JobDir(ctx.out, plan.id)
     summary = {"job": plan.id, "method": plan.method, "model": model_label(plan.model), "policy": plan.policy.name,
                "seed": plan.seed, "heldout": plan.heldout}
+    timings: dict[str, float] = {}
+    summary["timings"] = timings
     try:
         if jd.trained:
             console.print(f"[green]trained[/] {plan.method} seed {plan.seed} ({plan.id}): 0 training steps")
-            summary.update(jd.read_summary())
+            summary.update({k: v for k, v in jd.read_summary().items() if k != "timings"})
         else:
             jd.write_config(plan.config)
-            summary.update(train(plan, ctx, jd, device_name))
+            summary.update(train(plan, ctx, jd, device_name, timings))
             jd.write_summary(summary)
             jd.mark_trained()
         pending = [e for e in job.evals if not jd.eval_done(e.id)]
         if pending:
             from .evaluation import evaluate_training
 
-            evaluate_training(plan, pending, ctx, jd, device_name)
+            with phase("evaluation (prediction and scoring)", timings):
+                evaluate_training(plan, pending, ctx, jd, device_name)
         jd.clear_error()
     except Exception as exc:  # one failing job must not stop the others
         jd.write_error(traceback.format_exc(), pd.DataFrame([{
@@ -84,7 +88,7 @@ def training_rows(plan: TrainPlan, data: RunData) -> dict[str, pd.DataFrame]:
     return {part: rows[rows["split"] == part] for part in ("train", "val")}
 
 
-def train(plan: TrainPlan, ctx: Context, jd: JobDir, device_name: str) -> dict[str, Any]:
+def train(plan: TrainPlan, ctx: Context, jd: JobDir, device_name: str, timings: dict[str, float]) -> dict[str, Any]:
     """Train one model to the end (resuming from last.pt); returns what the summary records."""
     import torch
 
@@ -105,8 +109,9 @@ def train(plan: TrainPlan, ctx: Context, jd: JobDir, device_name: str) -> dict[s
     crop = suite.preprocess.crop
     canvas = suite.preprocess.canvas or int(math.ceil(crop * 1.25 / 16) * 16)
     parts = training_rows(plan, ctx.data)
-    slices = {part: build_slices(store, rows, size, ctx.cache / "slices" / f"{pre.key()}-{rows_digest(rows)}-{size}")
-              for (part, rows), size in zip(parts.items(), (canvas, crop))}
+    with phase("training slices", timings):
+        slices = {part: build_slices(store, rows, size, ctx.cache / "slices" / f"{pre.key()}-{rows_digest(rows)}-{size}")
+                  for (part, rows), size in zip(parts.items(), (canvas, crop))}
     model = create_model(plan.model.name, **plan.model.kwargs)
     params = count_parameters(model)
     meta = {"model_name": plan.model.name, "model_kwargs": plan.model.kwargs, "preprocess": asdict(pre),
@@ -118,7 +123,7 @@ def train(plan: TrainPlan, ctx: Context, jd: JobDir, device_name: str) -> dict[s
                   f"{trainer.total} steps of {suite.training.batch_size} on {device} ({trainer.precision})")
     from .progress import training_progress
 
-    with training_progress(plan.method, trainer.total) as update:
+    with training_progress(plan.method, trainer.total) as update, phase(TRAINING, timings):
         result = trainer.fit(update)
     return {"parameters": params, "operations": ";".join(policy.operations()), "best_step": result.best_step,
             "train_seconds": round(result.seconds, 1), "precision": trainer.precision}

@@ -6,8 +6,10 @@ checkpoint; adding a target only adds evaluations. A job that fails is recorded 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from .atomic import write_text_atomic
@@ -20,6 +22,7 @@ from .evaluation import eval_rows
 from .job import Context, Job, run_job, training_rows
 from .jobs import EvalPlan, TrainPlan, build_policy, eval_plan, grid, preprocess_for, training_config, with_id
 from .preprocess import PreparedStore
+from .profile import add, breakdown, phase, reset
 from .results import Results
 from .sources import resolve_path
 from .store import RunLock
@@ -106,6 +109,8 @@ def run_suite(suite: Suite, base: Path, out: Path, device: str | None = None, la
     from .provenance import provenance
 
     out = Path(out)
+    reset()
+    start = time.perf_counter()
     with RunLock(out):
         for plugin in suite.plugins:
             load_plugin_file(base / plugin)
@@ -115,24 +120,37 @@ def run_suite(suite: Suite, base: Path, out: Path, device: str | None = None, la
         launch = LAUNCHERS.get(launcher or suite.launcher)
         device_name = resolve_device(device or suite.device)
         precision = _resolved_precision(suite, device_name)
-        data, problems = resolve_data(suite, base, cache, out, lambda what: lambda xs: track(xs, what))
-        jobs = plan_run(suite, data, precision)
+        with phase("data generation and indexing"):
+            data, problems = resolve_data(suite, base, cache, out, lambda what: lambda xs: track(xs, what))
+            jobs = plan_run(suite, data, precision)
         write_text_atomic(out / PLAN_FILE, json.dumps({j.train.id: [e.id for e in j.evals] for j in jobs}, indent=1))
-        problems += _prepare(suite, jobs, data, cache)
+        with phase("preparation (resampling, normalisation)"):
+            problems += _prepare(suite, jobs, data, cache)
         n_evals = sum(len(j.evals) for j in jobs)
         console.print(f"suite '{suite.name}': {len(jobs)} training(s), {n_evals} evaluation(s) on {device_name} "
                       f"({precision}) with launcher '{launcher or suite.launcher}'")
         ctx = Context(suite, base, out, cache, data, precision)
-        launch([(j, ctx) for j in jobs], run_job, device_name)
-        results, pending = collect(out, jobs, _unique(problems))
+        for summary in launch([(j, ctx) for j in jobs], run_job, device_name):
+            add(summary.get("timings", {}))
+        with phase("collecting results"):
+            results, pending = collect(out, jobs, _unique(problems))
         for line in pending:
             console.print(f"[yellow]pending[/] {line}", markup=True)
         results.write(out)
         prov = provenance(suite=suite.name, seeds=",".join(map(str, suite.seeds)), device=device_name,
                           precision=precision, selection=",".join(suite.training.selection.rules))
         write_text_atomic(out / "results" / "provenance.yaml", yaml.safe_dump(prov, sort_keys=False))
-        write_leaderboards(results, out, prov, names=suite.leaderboards)
+        with phase("tables, figures and report"):
+            write_leaderboards(results, out, prov, names=suite.leaderboards)
+        _write_profile(out, time.perf_counter() - start)
         return results
+
+
+def _write_profile(out: Path, total: float) -> None:
+    """OUT/results/profile.csv: seconds and share of the run's wall time per phase."""
+    rows = [{"phase": n, "seconds": round(s, 2), "share": round(f, 4)} for n, s, f in breakdown(total)]
+    rows.append({"phase": "total", "seconds": round(total, 2), "share": 1.0})
+    write_text_atomic(out / "results" / "profile.csv", pd.DataFrame(rows).to_csv(index=False))
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:

@@ -61,7 +61,8 @@ def run(suite: Path = typer.Argument(..., help="suite YAML"),
         out: Path | None = typer.Option(None, "--out", "-o", help="run folder (default runs/<suite name>)"),
         device: str | None = typer.Option(None, "--device", help="cpu, cuda, cuda:1 ... (default: the suite's)"),
         launcher: str | None = typer.Option(None, "--launcher", help="local or gpus (default: the suite's)"),
-        overrides: list[str] = typer.Option([], "--set", help=SET_HELP)) -> None:
+        overrides: list[str] = typer.Option([], "--set", help=SET_HELP),
+        profile: bool = typer.Option(False, "--profile", help="print where the wall time went, per phase")) -> None:
     """Train, evaluate, and write results and leaderboards; a rerun resumes where it stopped."""
     from ..console import console
     from ..runner import run_suite
@@ -77,8 +78,26 @@ def run(suite: Path = typer.Argument(..., help="suite YAML"),
         _print_table(t)
     console.print(f"results in {out / 'results'}, {len(results.errors)} error row(s); leaderboards in "
                   f"{out / 'leaderboards'} (report.html)")
+    if profile:
+        _print_profile(out / "results" / "profile.csv")
     failed = results.errors[results.errors["what"] == "job failed"] if not results.errors.empty else results.errors
     if len(failed):
         console.print(f"[red]{len(failed)} job(s) failed[/]: see {out / 'results' / 'errors.csv'} and each job's "
                       "error.txt; rerun the same command to retry them")
         raise typer.Exit(1)
+
+
+def _print_profile(path: Path) -> None:
+    """The run's time per phase, and the share that was not training."""
+    import pandas as pd
+
+    from ..console import console
+    from ..profile import TRAINING
+
+    df = pd.read_csv(path)
+    total = float(df.loc[df.phase == "total", "seconds"].iloc[0])
+    for row in df.itertuples(index=False):
+        console.print(f"  {row.phase:<42} {row.seconds:8.1f} s  {100 * row.share:5.1f} %", markup=False)
+    training = float(df.loc[df.phase == TRAINING, "seconds"].sum())
+    console.print(f"  not training: {total - training:.1f} s of {total:.1f} s "
+                  f"({100 * (1 - training / total) if total else 0:.1f} %)", markup=False)

@@ -53,3 +53,97 @@ def test_leave_one_domain_out_trains_once_per_held_out_domain(tiny_suite, tmp_pa
     without_acdc = res.jobs.set_index("heldout").loc["acdc", "job"]
     on_acdc = res.cases[(res.cases.job == without_acdc) & (res.cases.dataset == "acdc")]
     assert on_acdc.subject.nunique() == 4  # every subject of the held-out domain, none seen in training
+
+
+def test_two_seeds_give_n_subjects_a_seed_spread_and_compare_pairs_subjects(tiny_suite, tmp_path):
+    from benchmark.compare import compare
+
+    suite, base = load_suite(tiny_suite, ["policies=[none]", "seeds=[0, 1]"])
+    out = tmp_path / "out"
+    res = run_suite(suite, base, out)
+    assert sorted(res.jobs.seed.astype(int)) == [0, 1]
+    t3 = pd.read_csv(out / "leaderboards" / "table3_methods.csv")
+    ukbb = t3[(t3.dataset == "ukbb") & (t3.structure == "LV")].iloc[0]
+    assert ukbb.n_subjects == 2 and ukbb.n_seeds == 2 and ukbb.n_scored == 8  # 2 subjects x 2 phases x 2 seeds
+    assert ukbb.ci_low <= ukbb["mean"] <= ukbb.ci_high and ukbb.seed_se >= 0
+    md = (out / "leaderboards" / "table3_methods.md").read_text()
+    assert "n=2" in md and "(2 seeds)" in md and "source_val" in md
+    row = compare(res, res)["table3_methods"].query("dataset == 'ukbb' and structure == 'LV'").iloc[0]
+    assert row.n == 2 and row["diff"] == 0
+
+
+def test_unknown_loss_is_named_and_the_loss_changes_training(tiny_suite, tmp_path):
+    from typer.testing import CliRunner
+
+    from benchmark.cli import app
+
+    bad = CliRunner().invoke(app, ["validate", str(tiny_suite), "--set", "training.loss=dicee"])
+    assert bad.exit_code == 2 and "did you mean 'dice'" in bad.output
+    weights = {}
+    for loss in ("ce", "dice"):
+        suite, base = load_suite(tiny_suite, ["policies=[none]", f"training.loss={loss}"])
+        run_suite(suite, base, tmp_path / loss)
+        import torch
+
+        weights[loss] = torch.load(next((tmp_path / loss).glob("jobs/*/last.pt")), weights_only=True)["model"]
+    diff = [k for k in weights["ce"] if not torch.equal(weights["ce"][k], weights["dice"][k])]
+    assert diff  # release 0.1 accepted training.loss and trained with cross-entropy whatever it said
+
+
+def test_clean_lists_and_removes_what_the_suite_no_longer_uses(tiny_suite, tmp_path):
+    from typer.testing import CliRunner
+
+    from benchmark.cli import app
+
+    out = tmp_path / "out"
+    run_suite(*load_suite(tiny_suite, ["policies=[none]"]), out)
+    old = {p.name for p in (out / "jobs").iterdir()}
+    run_suite(*load_suite(tiny_suite, ["policies=[none]", "training.iterations=4"]), out)
+    listed = CliRunner().invoke(app, ["clean", str(out)])
+    assert listed.exit_code == 0 and "1 folder(s)" in listed.output and old.pop() in listed.output
+    removed = CliRunner().invoke(app, ["clean", str(out), "--remove"])
+    assert removed.exit_code == 0 and len(list((out / "jobs").iterdir())) == 1
+    assert "0 folder(s)" in CliRunner().invoke(app, ["clean", str(out)]).output
+
+
+def _run_in_fresh_process(job, ctx):  # module level: picklable for a spawned worker
+    from benchmark.job import run_job
+
+    return run_job((job, ctx), "cpu")
+
+
+def test_a_fresh_worker_process_loads_the_suites_plugin_files(tiny_suite, tmp_path):
+    """--launcher gpus starts workers with spawn: they must load plugins: themselves (0.1's never did)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    import yaml
+
+    from benchmark.datasets import resolve_data
+    from benchmark.job import Context
+    from benchmark.runner import plan_run
+
+    (tmp_path / "nets.py").write_text(
+        "from benchmark.models import register_model, create_model\n"
+        "@register_model('plugnet')\n"
+        "def plugnet(in_channels=1, num_classes=4):\n"
+        "    return create_model('unet_test', in_channels=in_channels, num_classes=num_classes)\n")
+    raw = yaml.safe_load(tiny_suite.read_text())
+    raw.update(plugins=[str(tmp_path / "nets.py")], models=[{"name": "plugnet"}], policies=["none"])
+    path = tmp_path / "plug.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    suite, base = load_suite(path)
+    from benchmark.plugins import load_plugin_file
+
+    load_plugin_file(tmp_path / "nets.py")
+    cache = tmp_path / "out" / "cache"
+    data, _ = resolve_data(suite, base, cache, tmp_path / "out", lambda what: iter)
+    job = plan_run(suite, data, "fp32")[0]
+    from benchmark.runner import _prepare
+
+    _prepare(suite, [job], data, cache)
+    ctx = Context(suite, base, tmp_path / "out", cache, data, "fp32")
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
+        summary = pool.submit(_run_in_fresh_process, job, ctx).result()
+    assert "failed" not in summary, summary.get("failed")
+    assert (tmp_path / "out" / "jobs" / job.train.id / "trained").is_file()
