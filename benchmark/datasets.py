@@ -79,7 +79,7 @@ def resolve_data(suite: Suite, base: Path, cache: Path, out: Path,
         root = Path(df.attrs["root"])
         df = df.assign(image=[str(root / p) if p else "" for p in df["image"]],
                        label=[str(root / p) if p else "" for p in df["label"]])
-        path = out / "manifests" / f"{src.name}.csv"  # per run: a shared cache may hold another 'acdc' 
+        path = out / "manifests" / f"{src.name}.csv"  # per run: a shared cache may hold another 'acdc'
         write_manifest(_with_digests(df, files).to_dict("records"), path)
         manifests[src.name] = str(path)
     files.save()

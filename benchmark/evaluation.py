@@ -16,6 +16,7 @@ from .evaluate import error_row, score_case_rows
 from .jobs import EvalPlan, TrainPlan, build_policy, model_label, preprocess_for
 from .results import CASE_COLUMNS, ERROR_COLUMNS, EXPECTED_COLUMNS, META_COLUMNS
 from .store import JobDir
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 

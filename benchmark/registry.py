@@ -88,7 +88,7 @@ class Registry(Generic[T]):
         """Decorator form of `add`; the name defaults to the function's name."""
 
         def deco(obj: T) -> T:
-            return self.add(name or getattr(obj, "__name__"), obj, aliases=aliases, **meta)
+            return self.add(name or obj.__name__, obj, aliases=aliases, **meta)
 
         return deco
 

@@ -13,6 +13,7 @@ import pandas as pd
 import yaml
 
 from .atomic import write_text_atomic
+from .clean import PLAN_FILE
 from .collect import collect
 from .console import console, track
 from .data.problems import Problem
@@ -27,8 +28,6 @@ from .results import Results
 from .sources import resolve_path
 from .store import RunLock
 from .suite import Suite
-
-from .clean import PLAN_FILE
 
 
 def plan_jobs(suite: Suite) -> list[TrainPlan]:

@@ -10,8 +10,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
-
 from benchmark.synth.cohorts import COHORTS, clinical_summary, generate_cohort
 
 

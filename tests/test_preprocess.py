@@ -8,7 +8,7 @@ from layouts import write_ukbb
 from benchmark.data.adapters import get_adapter
 from benchmark.data.manifest import write_manifest
 from benchmark.digest import FileDigests, case_digest
-from benchmark.preprocess import Preprocess, PreparedStore, crop_or_pad, normalise_slices, resample_inplane
+from benchmark.preprocess import PreparedStore, Preprocess, crop_or_pad, normalise_slices, resample_inplane
 
 
 def disc(shape: tuple[int, int], spacing: float, radius_mm: float) -> np.ndarray:

@@ -1,8 +1,22 @@
 """The built-in augmentation policies: the study's recipe, its ablations and the richer alternatives."""
 from __future__ import annotations
 
-from .ops import (BiasField, Blur, BrightnessContrast, CenterCrop, Elastic, FlipH, FlipV, Gamma, GaussianNoise,
-                  Op, RandomCrop, Rotate, Scale, Sharpen)
+from .ops import (
+    BiasField,
+    Blur,
+    BrightnessContrast,
+    CenterCrop,
+    Elastic,
+    FlipH,
+    FlipV,
+    Gamma,
+    GaussianNoise,
+    Op,
+    RandomCrop,
+    Rotate,
+    Scale,
+    Sharpen,
+)
 from .policy import Policy
 from .registry import register_policy
 

@@ -16,15 +16,15 @@ def validate(suite: Path = typer.Argument(..., help="suite YAML"),
              strict: bool = typer.Option(False, "--strict", help="fail when a data path does not exist yet")) -> None:
     """Resolve a suite fully (schema, names, paths) without training; list its jobs."""
     from ..console import console
+    from ..data.adapters import DATASETS
     from ..errors import CmrbenchError
-    from ..leaderboards import LEADERBOARDS
     from ..launchers import LAUNCHERS
+    from ..leaderboards import LEADERBOARDS
     from ..plugins import load_plugin_file
     from ..runner import plan_jobs
     from ..sources import resolve_path
     from ..suite import load_suite
     from ..synth.cohorts import COHORTS
-    from ..data.adapters import DATASETS
 
     spec, base = load_suite(suite, overrides)
     for plugin in spec.plugins:

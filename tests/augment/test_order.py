@@ -4,13 +4,12 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
+from test_policies import disc_batch
 
 import benchmark as cb
 from benchmark.augment import Policy, policy_from_config
 from benchmark.augment.ops import Gamma, GaussianNoise, Op, Params, Rotate
 from benchmark.augment.policy import Stage, plan_stages
-
-from test_policies import disc_batch
 
 
 def ops_of(*specs: dict) -> list[Op]:

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import pytest
 import torch
+from test_policies import disc_batch
 from typer.testing import CliRunner
 
 from benchmark.augment import policy_from_config
 from benchmark.augment.ops import OPS, BrightnessContrast, Gamma, ParameterError
 from benchmark.cli import app
 from benchmark.errors import CmrbenchError
-
-from test_policies import disc_batch
 
 
 @pytest.mark.parametrize("op, key, value, expected", [

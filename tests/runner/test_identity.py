@@ -7,15 +7,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from conftest import TINY
 
 from benchmark.data.loader import load_case
 from benchmark.datasets import resolve_data
-from benchmark.preprocess import Preprocess, PreparedStore, prepare_case
+from benchmark.preprocess import PreparedStore, Preprocess, prepare_case
 from benchmark.runner import run_suite
 from benchmark.suite import load_suite
 from benchmark.synth.cohorts import COHORTS, generate_cohort, plan
-
-from conftest import TINY
 
 NO_PROGRESS = lambda what: iter  # noqa: E731
 
