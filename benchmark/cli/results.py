@@ -18,6 +18,11 @@ def _print_table(table, max_rows: int = 40) -> None:  # type: ignore[no-untyped-
     if table.absent:
         console.print(f"[bold]{table.title}[/]: no data ({table.absent})")
         return
+    if not console.is_terminal:  # a log file or a pipe: full-width Markdown, never cells cut to "0.9…"
+        from ..leaderboards.formats import to_markdown
+
+        console.print(to_markdown(table), markup=False, soft_wrap=True, highlight=False)
+        return
     for col in table.wide.columns:
         rt.add_column(str(col))
     for row in table.wide.head(max_rows).itertuples(index=False):
