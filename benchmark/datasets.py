@@ -94,12 +94,12 @@ def _splits(suite: Suite, base: Path, out: Path, manifests: dict[str, str]) -> d
     for src in suite.data.sources:
         subjects = sorted(load_manifest(manifests[src.name])["subject"].unique())
         splits[src.name] = table.ensure(src.name, subjects,
-                                        lambda s, src=src: split_subjects(s, src.split, base, src.name))
+                                        lambda s: split_subjects(s, src.split, base, src.name))
     if "oracle" in suite.training.selection.rules:
         for tgt in suite.data.targets:
             labelled = load_manifest(manifests[tgt.name])
             subjects = sorted(labelled.loc[labelled["label"] != "", "subject"].unique())
             frac = suite.training.selection.oracle_fraction
-            splits[tgt.name] = table.ensure(tgt.name, subjects, lambda s, n=tgt.name: holdout_subjects(s, frac, n))
+            splits[tgt.name] = table.ensure(tgt.name, subjects, lambda s: holdout_subjects(s, frac, tgt.name))
     table.write()
     return splits

@@ -46,8 +46,9 @@ def predict_case(model: torch.nn.Module, prepared: Prepared, crop: int, device: 
     # undo the crop/pad: outside the crop is background
     full = torch.zeros(zs, probs.shape[1], xs, ys)
     full[:, 0] = 1.0
-    placed = np.stack([crop_or_pad(np.moveaxis(probs[z].numpy(), 0, -1), (xs, ys), value=np.nan) for z in range(zs)])
-    placed = torch.from_numpy(np.moveaxis(placed, -1, 1))
+    placed_np = np.stack([crop_or_pad(np.moveaxis(probs[z].numpy(), 0, -1), (xs, ys), value=np.nan)
+                          for z in range(zs)])
+    placed = torch.from_numpy(np.moveaxis(placed_np, -1, 1))
     mask = ~torch.isnan(placed[:, :1])
     full = torch.where(mask.expand_as(full), torch.nan_to_num(placed), full)
     ox, oy, _ = prepared.original_shape

@@ -110,7 +110,8 @@ def train(plan: TrainPlan, ctx: Context, jd: JobDir, device_name: str, timings: 
     canvas = suite.preprocess.canvas or int(math.ceil(crop * 1.25 / 16) * 16)
     parts = training_rows(plan, ctx.data)
     with phase("training slices", timings):
-        slices = {part: build_slices(store, rows, size, ctx.cache / "slices" / f"{pre.key()}-{rows_digest(rows)}-{size}")
+        slices = {part: build_slices(store, rows, size,
+                                     ctx.cache / "slices" / f"{pre.key()}-{rows_digest(rows)}-{size}")
                   for (part, rows), size in zip(parts.items(), (canvas, crop))}
     model = create_model(plan.model.name, **plan.model.kwargs)
     params = count_parameters(model)

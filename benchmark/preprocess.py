@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -138,8 +139,9 @@ class PreparedStore:
                 problems.append(err.problem)
                 continue
             tmp = temporary_name(target)
-            arrays = {"image": p.image, "spacing": np.array(p.spacing), "original_spacing":
-                      np.array(p.original_spacing), "original_shape": np.array(p.original_shape)}
+            # Any: mypy would match a dict[str, ndarray] spread against savez's `allow_pickle: bool`
+            arrays: dict[str, Any] = {"image": p.image, "spacing": np.array(p.spacing), "original_spacing":
+                                      np.array(p.original_spacing), "original_shape": np.array(p.original_shape)}
             if p.label is not None:
                 arrays["label"] = p.label
             np.savez(tmp, **arrays)
@@ -149,5 +151,8 @@ class PreparedStore:
     def load(self, row: pd.Series) -> Prepared:
         """A prepared case from the cache."""
         with np.load(self.path(row)) as z:
-            return Prepared(z["image"], z["label"] if "label" in z else None, tuple(z["spacing"]),
-                            tuple(z["original_spacing"]), tuple(int(v) for v in z["original_shape"]))
+            # written by `prepare` from a Prepared, so each holds three values
+            return Prepared(z["image"], z["label"] if "label" in z else None,
+                            cast(tuple[float, float, float], tuple(z["spacing"])),
+                            cast(tuple[float, float, float], tuple(z["original_spacing"])),
+                            cast(tuple[int, int, int], tuple(int(v) for v in z["original_shape"])))

@@ -8,7 +8,7 @@ import fnmatch
 import inspect
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from .errors import CmrbenchError, UnknownNameError
 
@@ -72,7 +72,7 @@ class Registry(Generic[T]):
     def add_namespace(self, prefix: str, resolve: Callable[[str], T], *, origin: str | None = None,
                       pattern: str = "", **meta: object) -> None:
         """Let names 'prefix:rest' resolve through `resolve(rest)` (e.g. smp:unet:resnet34)."""
-        origin = origin or _current_origin.get() or getattr(resolve, "__module__", "unknown")
+        origin = origin or _current_origin.get() or cast(str, getattr(resolve, "__module__", "unknown"))
         if prefix in self._namespaces:
             raise CmrbenchError(f"{self.kind} namespace '{prefix}:' is registered twice "
                                 f"(first by {self._namespaces[prefix].origin}, again by {origin})")
@@ -84,11 +84,11 @@ class Registry(Generic[T]):
         return [self._namespaces[k] for k in sorted(self._namespaces)]
 
     def register(self, name: str | None = None, *, aliases: tuple[str, ...] | list[str] = (),
-                 **meta: object) -> Callable[[T], T]:
+                 **meta: Any) -> Callable[[T], T]:
         """Decorator form of `add`; the name defaults to the function's name."""
 
         def deco(obj: T) -> T:
-            return self.add(name or obj.__name__, obj, aliases=aliases, **meta)
+            return self.add(name or cast(Any, obj).__name__, obj, aliases=aliases, **meta)
 
         return deco
 

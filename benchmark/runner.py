@@ -95,8 +95,8 @@ def _prepare(suite: Suite, jobs: list[Job], data: RunData, cache: Path) -> list[
     for pre in sorted(variants, key=lambda v: str(v.target_spacing)):
         store = PreparedStore(cache / "prepared", pre)
         for name in data.manifests:
-            problems += store.prepare(data.frame(name), progress=lambda xs, n=name: track(
-                xs, f"preparing {n} ({pre.target_spacing or 'native'} mm)"))
+            problems += store.prepare(data.frame(name), progress=lambda xs: track(
+                xs, f"preparing {name} ({pre.target_spacing or 'native'} mm)"))
     return problems
 
 

@@ -37,6 +37,7 @@ def build_slices(store: PreparedStore, rows: pd.DataFrame, size: int, folder: Pa
     labels = np.lib.format.open_memmap(tmp_lab, mode="w+", dtype=np.uint8, shape=(n, size, size))
     i = 0
     for c in cases:
+        assert c.label is not None  # unlabelled cases were filtered out above
         for z in range(c.image.shape[2]):
             sl = c.image[..., z]
             images[i] = crop_or_pad(sl, (size, size), value=float(sl.min()))

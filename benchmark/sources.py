@@ -13,7 +13,8 @@ from .errors import CmrbenchError
 from .suite import DataSource
 
 # synthetic cohort -> (adapter, file or folder inside the cohort it reads)
-COHORT_ADAPTER = {"ukbb": ("ukbb", ""), "acdc": ("acdc", ""), "mnms": ("mnms", ""), "bscmr": ("manifest", "manifest.csv")}
+COHORT_ADAPTER = {"ukbb": ("ukbb", ""), "acdc": ("acdc", ""), "mnms": ("mnms", ""),
+                  "bscmr": ("manifest", "manifest.csv")}
 
 
 def resolve_path(base: Path, value: str) -> Path:

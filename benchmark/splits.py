@@ -5,6 +5,7 @@ trains on exactly the same subjects. A user's split file is read by content, nev
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -70,7 +71,7 @@ class SplitTable:
         """Data sets the table already splits."""
         return {d for d, _ in self.table}
 
-    def ensure(self, dataset: str, subjects: list[str], make: callable) -> dict[str, str]:  # type: ignore[valid-type]
+    def ensure(self, dataset: str, subjects: list[str], make: Callable[[list[str]], dict[str, str]]) -> dict[str, str]:
         """The written split of a data set, or a new one from `make(subjects)`; a changed subject list is an error."""
         written = {s: p for (d, s), p in self.table.items() if d == dataset}
         if written:

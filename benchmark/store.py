@@ -5,6 +5,7 @@ import fcntl
 import json
 import os
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 
@@ -17,23 +18,23 @@ class RunLock:
 
     def __init__(self, out: Path) -> None:
         self.path = Path(out) / ".lock"
-        self.fh = None
+        self.fh: TextIO | None = None
 
     def __enter__(self) -> RunLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fh = open(self.path, "a+")
+        self.fh = fh = open(self.path, "a+")
         try:
-            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            self.fh.seek(0)
-            holder = self.fh.read().strip() or "another process"
-            self.fh.close()
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            fh.close()
             raise CmrbenchError(f"{self.path.parent} is in use by another cmrbench run ({holder}); "
                                 "wait for it or choose another --out") from None
-        self.fh.seek(0)
-        self.fh.truncate()
-        self.fh.write(f"pid {os.getpid()}")
-        self.fh.flush()
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -111,13 +111,17 @@ class Schedule(Strict):
 SelectionRule = Literal["source_val", "last", "oracle"]
 
 
+def _default_rules() -> list[SelectionRule]:
+    return ["source_val"]
+
+
 class Selection(Strict):
     """Model selection rules, reported side by side: source_val (the study's), last, oracle (an upper bound)."""
 
-    rules: list[SelectionRule] = Field(default_factory=lambda: ["source_val"])
+    rules: list[SelectionRule] = Field(default_factory=_default_rules)
     metric: Literal["mean_iou", "mean_dice"] = "mean_iou"
     augment_validation: bool = False  # the study validated on augmented images; default is without
-    oracle_fraction: float = Field(0.2, gt=0, lt=1)  # share of each target's subjects that oracle selects on
+    oracle_fraction: float = Field(default=0.2, gt=0, lt=1)  # share of each target's subjects that oracle selects on
 
     @model_validator(mode="before")
     @classmethod

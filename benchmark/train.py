@@ -46,7 +46,10 @@ def learning_rate(cfg: Training, step: int, steps_per_epoch: int) -> float:
 
 def total_steps(cfg: Training, steps_per_epoch: int) -> int:
     """Iterations, or epochs converted to steps."""
-    return int(cfg.iterations) if cfg.iterations is not None else max(1, math.ceil(cfg.epochs * steps_per_epoch))
+    if cfg.iterations is not None:
+        return int(cfg.iterations)
+    assert cfg.epochs is not None  # Training requires exactly one of epochs, iterations
+    return max(1, math.ceil(cfg.epochs * steps_per_epoch))
 
 
 def mean_iou(pred: torch.Tensor, ref: torch.Tensor, classes: int = 4) -> tuple[float, float]:

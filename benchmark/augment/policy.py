@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 import torch
 
@@ -83,6 +83,14 @@ class Policy:
                 for i in stage.ops:
                     images = self.ops[i].apply(images, params[i])  # type: ignore[attr-defined]
         return images, labels
+
+    @overload
+    def __call__(self, images: torch.Tensor, labels: torch.Tensor,
+                 generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+    @overload
+    def __call__(self, images: torch.Tensor, labels: None = None,
+                 generator: torch.Generator | None = None) -> tuple[torch.Tensor, None]: ...
 
     def __call__(self, images: torch.Tensor, labels: torch.Tensor | None = None,
                  generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:

@@ -18,7 +18,8 @@ def clean(out: Path = typer.Argument(..., help="a run folder (--out of `cmrbench
 
     stale = stale_folders(out)
     for folder, size in stale:
-        console.print(f"{'removed' if remove else 'stale'}  {folder}  ({size / 1e6:.1f} MB)", markup=False, soft_wrap=True)
+        console.print(f"{'removed' if remove else 'stale'}  {folder}  ({size / 1e6:.1f} MB)", markup=False,
+                      soft_wrap=True)
     if remove:
         remove_folders([f for f, _ in stale], out)
     total = sum(s for _, s in stale) / 1e6

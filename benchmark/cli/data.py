@@ -13,10 +13,12 @@ app.add_typer(data_app, name="data")
 
 @data_app.command("index")
 def index(
-    fmt: str = typer.Argument(..., metavar="FORMAT", help="acdc, mnms, mnms2, ukbb or manifest (see `cmrbench list datasets`)"),
+    fmt: str = typer.Argument(..., metavar="FORMAT",
+                              help="acdc, mnms, mnms2, ukbb or manifest (see `cmrbench list datasets`)"),
     root: Path = typer.Argument(..., help="the dataset's folder as downloaded (a CSV file for 'manifest')"),
     out: Path = typer.Option(..., "--out", "-o", help="manifest CSV to write"),
-    verify: bool = typer.Option(False, "--verify", help="also open every file (as `data check`) and drop unusable cases"),
+    verify: bool = typer.Option(False, "--verify",
+                                help="also open every file (as `data check`) and drop unusable cases"),
 ) -> None:
     """Scan a dataset's headers into a manifest; problems go to MANIFEST.errors.csv beside it."""
     from ..console import console, track

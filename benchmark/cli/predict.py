@@ -77,7 +77,8 @@ def predict(checkpoint: Path = typer.Option(..., "--checkpoint", help="a job's b
         load_plugin_file(plugin)
     state = load_checkpoint(checkpoint, device)
     model = model_from_checkpoint(checkpoint, state, device)
-    pre = Preprocess(**{k: tuple(v) if isinstance(v, list) else v for k, v in state["preprocess"].items()})
+    settings: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in state["preprocess"].items()}
+    pre = Preprocess(**settings)
     files = sorted(input.glob("*.nii*")) if input.is_dir() else [input]
     if not files:
         raise CmrbenchError(f"{input}: no NIfTI files")
@@ -88,8 +89,8 @@ def predict(checkpoint: Path = typer.Option(..., "--checkpoint", help="a job's b
         except DataError as err:
             console.print(f"skipped: {err.problem.line()}", markup=False)
             continue
-        case = Case(image.astype("float32"), None, tuple(float(z) for z in img.header.get_zooms()[:3]), img.affine,
-                    img.header)
+        sx, sy, sz = (float(z) for z in img.header.get_zooms()[:3])  # read_array(f) admits only 3D files
+        case = Case(image.astype("float32"), None, (sx, sy, sz), img.affine, img.header)
         label = predict_case(model, prepare_case(case, pre), state["crop"], torch.device(device),
                              state.get("tta_flip", False))
         save_label(label, img.affine, img.header, out / f.name)

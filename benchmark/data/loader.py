@@ -53,7 +53,8 @@ def load_case(row: Mapping, root: str | Path, *, with_label: bool = True) -> Cas
     if not np.isfinite(image).all():
         n = int((~np.isfinite(image)).sum())
         raise fail(image_path, "non-finite intensities", f"{n} voxel(s) are NaN or Inf")
-    spacing = tuple(float(z) for z in img.header.get_zooms()[:3])
+    sx, sy, sz = (float(z) for z in img.header.get_zooms()[:3])  # read_array admits only 3D and 4D files
+    spacing = (sx, sy, sz)
     label = None
     label_cell = str(row.get("label", "") or "")
     if with_label and label_cell:

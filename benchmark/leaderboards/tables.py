@@ -4,6 +4,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -130,7 +131,7 @@ def table5(res: Results, missing: str = "exclude") -> Table:
 
 
 def _group_label(column: str) -> Callable[[object], str]:
-    def label(v: object) -> str:
+    def label(v: Any) -> str:  # a table cell: None, NaN, a number or a string
         if v is None or (isinstance(v, float) and np.isnan(v)) or v == "":
             return DASH
         return f"{float(v):g}T" if column == "field_strength_t" else str(v)

@@ -69,7 +69,7 @@ class Heart:
         zw = np.clip(np.minimum(depth - lo, hi - depth) / 0.1, 0, 1)
         return np.clip(self._window(theta, self.infarct_angle, self.infarct_width) * 1.6, 0, 1) * zw
 
-    def radii(self, phase: Phase, z: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, ...]:
+    def radii(self, phase: Phase, z: np.ndarray | float, theta: np.ndarray) -> tuple[np.ndarray, ...]:
         """Endocardial, epicardial and RV-outer radii (mm) at heights z and angles theta (broadcast)."""
         z = np.asarray(z, float)
         theta = np.asarray(theta, float)

@@ -53,14 +53,14 @@ def sample_scene(rng: np.random.Generator, heart: Heart) -> Scene:
     """A thorax around the heart: body with fat, lungs, liver, spine, aorta, atria and great vessels."""
     a, b = rng.uniform(150, 180), rng.uniform(110, 135)
     hx, hy = rng.uniform(15, 35), rng.uniform(-25, -5)
-    l = heart.ed.l_endo
+    l_endo = heart.ed.l_endo
     th = heart.septum_angle
     rvx, rvy = hx + 38 * np.cos(th), hy + 38 * np.sin(th)
-    layers = (
+    layers: tuple[Ellipse, ...] = (
         Ellipse(0, 0, a, b, "tissue"),
         Ellipse(a * 0.52, -b * 0.02, a * 0.38, b * 0.66, "lung"),
         Ellipse(-a * 0.52, -b * 0.02, a * 0.36, b * 0.66, "lung"),
-        Ellipse(-a * 0.28, b * 0.28, a * 0.55, b * 0.52, "liver", (-1e9, -0.45 * l)),
+        Ellipse(-a * 0.28, b * 0.28, a * 0.55, b * 0.52, "liver", (-1e9, -0.45 * l_endo)),
         Ellipse(0, b * 0.72, 17, 15, "spine"),
         Ellipse(26, b * 0.55, 12, 12, "blood"),  # descending aorta
         Ellipse(hx - 18, hy - 24, 14, 14, "blood", (-6, 40)),  # aortic root / ascending aorta
@@ -74,7 +74,7 @@ def sample_scene(rng: np.random.Generator, heart: Heart) -> Scene:
             r, t = np.sqrt(rng.uniform(0.05, 0.6)), rng.uniform(0, 2 * np.pi)
             size = rng.uniform(2, 5)
             vessels.append(Ellipse(side * a * 0.52 + r * a * 0.3 * np.cos(t), -b * 0.02 + r * b * 0.6 * np.sin(t),
-                                   size, size * rng.uniform(0.7, 1.3), "tissue", (-0.4 * l, 60)))
+                                   size, size * rng.uniform(0.7, 1.3), "tissue", (-0.4 * l_endo, 60)))
     layers = layers + tuple(vessels)
     return Scene((hx, hy), layers, float(rng.uniform(8, 16)), int(rng.integers(2**31)),
                  (float(rng.uniform(2, 5)), float(th + rng.normal(1.4, 0.3)), float(rng.uniform(1, 3))))

@@ -74,7 +74,8 @@ def truth_rows(subject: Subject, cohort: Cohort) -> list[dict]:
     for phase in ("ED", "ES"):
         lab = written_labels(subject, cohort, phase)
         row = {
-            "cohort": cohort.name, "generator_version": GENERATOR_VERSION, "subject": spec.subject, "phase": phase, "site": spec.site,
+            "cohort": cohort.name, "generator_version": GENERATOR_VERSION, "subject": spec.subject, "phase": phase,
+            "site": spec.site,
             "vendor": sc.vendor, "scanner": f"{sc.vendor} {sc.model}", "field_strength_t": sc.field_strength_t,
             "pathology": spec.pathology, "spacing_x_mm": subject.spacing[0], "spacing_y_mm": subject.spacing[1],
             "spacing_z_mm": subject.spacing[2], "slice_thickness_mm": subject.thickness,

@@ -58,7 +58,8 @@ def test_synthetic_cohorts_are_prefix_stable(tmp_path):
     b = generate_cohort("ukbb", tmp_path / "b", 3, seed=7, workers=1)
     pd.testing.assert_frame_equal(a, b.iloc[:len(a)].reset_index(drop=True))
     first = a.subject.iloc[0]
-    assert (tmp_path / "a" / first / "sa_ED.nii.gz").read_bytes() == (tmp_path / "b" / first / "sa_ED.nii.gz").read_bytes()
+    assert ((tmp_path / "a" / first / "sa_ED.nii.gz").read_bytes()
+            == (tmp_path / "b" / first / "sa_ED.nii.gz").read_bytes())
     assert set(a.generator_version) == {2}
 
 
@@ -99,7 +100,8 @@ def test_splits_are_written_reused_and_read_by_content(tmp_path, shared_cache):
     from benchmark.runner import plan_run
 
     ids = []
-    for name, parts in (("a.csv", ["train"] * 3 + ["val"] + ["test"] * 2), ("b.csv", ["train"] * 3 + ["val"] + ["test"] * 2),
+    for name, parts in (("a.csv", ["train"] * 3 + ["val"] + ["test"] * 2),
+                        ("b.csv", ["train"] * 3 + ["val"] + ["test"] * 2),
                         ("c.csv", ["train"] * 2 + ["val", "val"] + ["test"] * 2)):
         subjects = sorted(data.splits["ukbb"])
         pd.DataFrame({"subject": subjects, "split": parts}).to_csv(tmp_path / name, index=False)

@@ -1,9 +1,14 @@
 """Dataset adapters, registered by name: each scans one layout as downloaded into a manifest."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...registry import Registry
 
-DATASETS: Registry[type] = Registry("dataset")
+if TYPE_CHECKING:
+    from .base import Adapter
+
+DATASETS: Registry[type[Adapter]] = Registry("dataset")
 
 
 def _load_builtins() -> None:

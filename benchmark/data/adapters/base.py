@@ -60,7 +60,7 @@ class Adapter(ABC):
             result.problems.append(self.problem(p.file, p.what, p.why, subject, phase, dataset=dataset))
             return
         zx, zy, zz = (round(z, 6) for z in img.zooms[:3])  # float32 header -> tidy decimals
-        row = {
+        row: dict[str, object] = {
             "dataset": dataset or self.name, "subject": subject, "phase": phase, "image": str(image),
             "label": str(label) if label is not None else "", "frame": frame,
             "spacing_x_mm": zx, "spacing_y_mm": zy, "spacing_z_mm": zz,
