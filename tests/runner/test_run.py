@@ -49,6 +49,9 @@ def test_run_writes_results_and_every_leaderboard_and_rerun_skips(tiny_suite, tm
     for name in ("table3_methods.md", "table5_ablation.tex", "bland_altman.csv", "report.html"):
         assert (out / "leaderboards" / name).is_file()
     assert (out / "suite.yaml").is_file() and "commit" in (out / "results/provenance.yaml").read_text()
+    profile = pd.read_csv(out / "results/profile.csv").set_index("phase")
+    assert profile.loc["training", "seconds"] > 0 and profile.loc["total", "share"] == 1.0
+    assert "| unet_test + none |" in result.output  # off a terminal, Table III prints whole as Markdown
     stamps = {p: p.stat().st_mtime_ns for p in out.glob("jobs/*/best.pt")}
     again = run_cli("run", tiny_suite, "--out", out)
     assert again.exit_code == 0 and again.output.count("0 training steps") == 2
