@@ -2,35 +2,38 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 
 from .base import Op, Params, SpatialOp, op, uniform
 
 
+class _Flip(SpatialOp):
+    """Mirror along one axis (0: x, left-right; 1: y, top-bottom)."""
+
+    axis: ClassVar[int] = 0
+
+    def matrix(self, params: Params) -> torch.Tensor:
+        m = torch.eye(2).repeat(len(params["on"]), 1, 1)
+        m[params["on"], self.axis, self.axis] = -1
+        return m
+
+
 @op
-class FlipH(SpatialOp):
+class FlipH(_Flip):
     """Mirror left-right."""
 
     name = "flip_h"
-
-    def matrix(self, params: Params) -> torch.Tensor:
-        m = torch.eye(2).repeat(len(params["on"]), 1, 1)
-        m[params["on"], 0, 0] = -1
-        return m
+    axis = 0
 
 
 @op
-class FlipV(SpatialOp):
+class FlipV(_Flip):
     """Mirror top-bottom."""
 
     name = "flip_v"
-
-    def matrix(self, params: Params) -> torch.Tensor:
-        m = torch.eye(2).repeat(len(params["on"]), 1, 1)
-        m[params["on"], 1, 1] = -1
-        return m
+    axis = 1
 
 
 @op
