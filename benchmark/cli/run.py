@@ -49,7 +49,10 @@ def validate(suite: Path = typer.Argument(..., help="suite YAML"),
         raise CmrbenchError(f"suite {suite}: no jobs (add models and policies, or jobs)")
     for m in missing:
         console.print(f"[yellow]warning:[/] {m}", soft_wrap=True)
-    console.print(f"suite '{spec.name}' is valid: {len(plans)} job(s), selection "
+    proto = spec.protocol
+    per = (f" per held-out {proto.by} (one training per {proto.by} found in the data)"
+           if proto.name == "leave_one_domain_out" and proto.by != "dataset" and not proto.domains else "")
+    console.print(f"suite '{spec.name}' is valid: {len(plans)} job(s){per}, selection "
                   f"{', '.join(spec.training.selection.rules)}"
                   + (f"; {len(missing)} data path(s) to fill in before `cmrbench run`" if missing else ""))
     for p in plans:  # ids hash the data's content: they are known once `cmrbench run` has read it

@@ -147,3 +147,21 @@ def test_a_fresh_worker_process_loads_the_suites_plugin_files(tiny_suite, tmp_pa
         summary = pool.submit(_run_in_fresh_process, job, ctx).result()
     assert "failed" not in summary, summary.get("failed")
     assert (tmp_path / "out" / "jobs" / job.train.id / "trained").is_file()
+
+
+def test_leave_one_vendor_out_holds_out_a_metadata_column(tiny_suite, tmp_path):
+    suite, base = load_suite(tiny_suite, ["policies=[none]", "protocol={name: leave_one_domain_out, by: vendor}",
+                                          "data.targets=[]", "training.iterations=2"])
+    raw = suite.model_dump()
+    raw["data"]["source"] = {"name": "mnms", "synth": {"cohort": "mnms", "subjects": 8, "seed": 2},
+                             "split": {"val": 2, "test": 2}}
+    res = run_suite(type(suite).model_validate(raw), base, tmp_path / "out")
+    vendors = sorted(res.cases.vendor.unique())
+    assert len(vendors) >= 2 and sorted(res.jobs.heldout) == vendors  # one training per vendor in the data
+    cases = res.cases.merge(res.jobs[["job", "heldout"]], on="job")
+    held = cases[cases.part == "heldout"]
+    assert (held.vendor == held.heldout).all()  # scored on the vendor it never saw, and only on that one
+    seen = cases[cases.part == "test"]
+    assert (seen.vendor != seen.heldout).all()  # the in-domain test split leaves the held-out vendor out
+    lodo = pd.read_csv(tmp_path / "out" / "leaderboards" / "table_lodo.csv")
+    assert sorted(lodo.heldout.unique()) == vendors
