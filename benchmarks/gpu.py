@@ -63,7 +63,7 @@ def hours(seconds: float) -> str:
 
 def suite_jobs(path: Path) -> tuple[list[str], float]:
     """The network of every job of a suite, and its training epochs."""
-    from benchmark.runner import plan_jobs
+    from benchmark.run.runner import plan_jobs
     from benchmark.suite import load_suite
 
     suite, _ = load_suite(path)

@@ -12,9 +12,9 @@ from . import app
 def clean(out: Path = typer.Argument(..., help="a run folder (--out of `cmrbench run`)"),
           remove: bool = typer.Option(False, "--remove", help="delete them (default: only list)")) -> None:
     """List trainings and evaluations in OUT that the suite last run there no longer asks for."""
-    from ..clean import remove as remove_folders
-    from ..clean import stale_folders
     from ..console import console
+    from ..run.clean import remove as remove_folders
+    from ..run.clean import stale_folders
 
     stale = stale_folders(out)
     for folder, size in stale:

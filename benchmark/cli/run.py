@@ -18,11 +18,11 @@ def validate(suite: Path = typer.Argument(..., help="suite YAML"),
     from ..console import console
     from ..data.adapters import DATASETS
     from ..errors import CmrbenchError
-    from ..launchers import LAUNCHERS
     from ..leaderboards import LEADERBOARDS
     from ..plugins import load_plugin_file
-    from ..runner import plan_jobs
-    from ..sources import resolve_path
+    from ..run.launchers import LAUNCHERS
+    from ..run.runner import plan_jobs
+    from ..run.sources import resolve_path
     from ..suite import load_suite
     from ..synth.cohorts import COHORTS
 
@@ -68,7 +68,7 @@ def run(suite: Path = typer.Argument(..., help="suite YAML"),
         profile: bool = typer.Option(False, "--profile", help="print where the wall time went, per phase")) -> None:
     """Train, evaluate, and write results and leaderboards; a rerun resumes where it stopped."""
     from ..console import console
-    from ..runner import run_suite
+    from ..run.runner import run_suite
     from ..suite import load_suite
     from .results import _print_table
 
@@ -95,7 +95,7 @@ def _print_profile(path: Path) -> None:
     import pandas as pd
 
     from ..console import console
-    from ..profile import TRAINING
+    from ..run.profile import TRAINING
 
     df = pd.read_csv(path)
     total = float(df.loc[df.phase == "total", "seconds"].iloc[0])

@@ -10,9 +10,9 @@ import yaml
 from conftest import TINY
 
 from benchmark.data.loader import load_case
-from benchmark.datasets import resolve_data
 from benchmark.preprocess import PreparedStore, Preprocess, prepare_case
-from benchmark.runner import run_suite
+from benchmark.run.datasets import resolve_data
+from benchmark.run.runner import run_suite
 from benchmark.suite import load_suite
 from benchmark.synth.cohorts import COHORTS, generate_cohort, plan
 
@@ -97,7 +97,7 @@ def test_splits_are_written_reused_and_read_by_content(tmp_path, shared_cache):
     again, _ = resolve_data(suite, base, shared_cache, out, NO_PROGRESS)
     assert sorted(again.splits["ukbb"].values()).count("train") == 5
     # a split file is read by content: the same file at two paths gives one training id, edited another
-    from benchmark.runner import plan_run
+    from benchmark.run.runner import plan_run
 
     ids = []
     for name, parts in (("a.csv", ["train"] * 3 + ["val"] + ["test"] * 2),

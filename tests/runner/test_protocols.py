@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from benchmark.runner import run_suite
+from benchmark.run.runner import run_suite
 from benchmark.suite import load_suite
 
 
@@ -107,7 +107,7 @@ def test_clean_lists_and_removes_what_the_suite_no_longer_uses(tiny_suite, tmp_p
 
 
 def _run_in_fresh_process(job, ctx):  # module level: picklable for a spawned worker
-    from benchmark.job import run_job
+    from benchmark.run.job import run_job
 
     return run_job((job, ctx), "cpu")
 
@@ -119,9 +119,9 @@ def test_a_fresh_worker_process_loads_the_suites_plugin_files(tiny_suite, tmp_pa
 
     import yaml
 
-    from benchmark.datasets import resolve_data
-    from benchmark.job import Context
-    from benchmark.runner import plan_run
+    from benchmark.run.datasets import resolve_data
+    from benchmark.run.job import Context
+    from benchmark.run.runner import plan_run
 
     (tmp_path / "nets.py").write_text(
         "from benchmark.models import register_model, create_model\n"
@@ -139,7 +139,7 @@ def test_a_fresh_worker_process_loads_the_suites_plugin_files(tiny_suite, tmp_pa
     cache = tmp_path / "out" / "cache"
     data, _ = resolve_data(suite, base, cache, tmp_path / "out", lambda what: iter)
     job = plan_run(suite, data, "fp32")[0]
-    from benchmark.runner import _prepare
+    from benchmark.run.runner import _prepare
 
     _prepare(suite, [job], data, cache)
     ctx = Context(suite, base, tmp_path / "out", cache, data, "fp32")

@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 from benchmark.cli import app
 from benchmark.errors import CmrbenchError
-from benchmark.runner import run_suite
-from benchmark.sources import cohort_folder
-from benchmark.store import RunLock
+from benchmark.run.runner import run_suite
+from benchmark.run.sources import cohort_folder
+from benchmark.run.store import RunLock
 from benchmark.suite import load_suite
 
 runner = CliRunner()

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .augment import Policy, create_policy, policy_from_config
-from .digest import digest_json
-from .preprocess import CACHE_VERSION, Preprocess
-from .suite import ModelSpec, PolicySpec, Suite
+from ..augment import Policy, create_policy, policy_from_config
+from ..digest import digest_json
+from ..preprocess import CACHE_VERSION, Preprocess
+from ..suite import ModelSpec, PolicySpec, Suite
 
 TRAIN_FORMAT = 2  # bump when a change to training alters the weights a config produces
 EVAL_FORMAT = 2  # bump when a change to inference or scoring alters the cases a config produces
@@ -74,8 +74,8 @@ class EvalPlan:
 
 def grid(suite: Suite, domains: list[str] | None = None) -> list[TrainPlan]:
     """models x policies x seeds (unless grid is off) plus explicit jobs, once per held-out domain."""
-    from .losses import LOSSES
-    from .models import MODELS
+    from ..losses import LOSSES
+    from ..models import MODELS
 
     LOSSES.resolve(suite.training.loss)
     models = {model_label(m): m for m in suite.models}

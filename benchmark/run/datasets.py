@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from .data.manifest import load_manifest, write_manifest
-from .data.problems import Problem
-from .digest import FileDigests, case_digest, digest_json
-from .errors import CmrbenchError
+from ..data.manifest import load_manifest, write_manifest
+from ..data.problems import Problem
+from ..digest import FileDigests, case_digest, digest_json
+from ..errors import CmrbenchError
+from ..suite import Suite
 from .sources import resolve_source
 from .splits import SplitTable, holdout_subjects, split_subjects
-from .suite import Suite
 
 Progress = Callable[[str], Callable[[Iterable], Iterable]]
 

@@ -14,13 +14,13 @@ from typing import Any
 
 import pandas as pd
 
-from .console import console
+from ..console import console
+from ..results import ERROR_COLUMNS
+from ..suite import Suite
 from .datasets import RunData
 from .jobs import EvalPlan, TrainPlan, build_policy, model_label, preprocess_for
 from .profile import TRAINING, phase
-from .results import ERROR_COLUMNS
 from .store import JobDir
-from .suite import Suite
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Job:
 def run_job(args: tuple[Job, Context], device_name: str) -> dict[str, Any]:
     """Train (or resume) and evaluate one job; returns its summary (also on failure, with 'failed')."""
     job, ctx = args
-    from .plugins import load_plugin_file
+    from ..plugins import load_plugin_file
 
     for plugin in ctx.suite.plugins:  # process launchers start from a fresh interpreter
         load_plugin_file(ctx.base / plugin)
@@ -92,11 +92,11 @@ def train(plan: TrainPlan, ctx: Context, jd: JobDir, device_name: str, timings: 
     """Train one model to the end (resuming from last.pt); returns what the summary records."""
     import torch
 
+    from ..models import count_parameters, create_model
+    from ..preprocess import PreparedStore
+    from ..slices import build_slices
+    from ..train import Trainer
     from .datasets import rows_digest
-    from .models import count_parameters, create_model
-    from .preprocess import PreparedStore
-    from .slices import build_slices
-    from .train import Trainer
 
     suite = ctx.suite
     device = torch.device(device_name)

@@ -5,7 +5,7 @@ import json
 import shutil
 from pathlib import Path
 
-from .errors import CmrbenchError
+from ..errors import CmrbenchError
 
 PLAN_FILE = "plan.json"
 

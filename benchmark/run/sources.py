@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .data.adapters import get_adapter
-from .data.manifest import load_manifest, to_frame, write_manifest
-from .data.problems import Problem
-from .errors import CmrbenchError
-from .suite import DataSource
+from ..data.adapters import get_adapter
+from ..data.manifest import load_manifest, to_frame, write_manifest
+from ..data.problems import Problem
+from ..errors import CmrbenchError
+from ..suite import DataSource
 
 # synthetic cohort -> (adapter, file or folder inside the cohort it reads)
 COHORT_ADAPTER = {"ukbb": ("ukbb", ""), "acdc": ("acdc", ""), "mnms": ("mnms", ""),
@@ -25,7 +25,7 @@ def resolve_path(base: Path, value: str) -> Path:
 
 def cohort_folder(cohort: str, subjects: int, seed: int) -> str:
     """A generated cohort's cache folder: its generator version and parameters (its identity)."""
-    from .synth.cohorts import GENERATOR_VERSION
+    from ..synth.cohorts import GENERATOR_VERSION
 
     return f"{cohort}-v{GENERATOR_VERSION}-n{subjects}-s{seed}"
 
@@ -34,7 +34,7 @@ def resolve_source(src: DataSource, base: Path, cache: Path,
                    progress: Callable[[Iterable], Iterable] = iter) -> tuple[pd.DataFrame, list[Problem]]:
     """The data set's manifest (dataset column = the suite's name for it) and indexing problems."""
     if src.synth is not None:
-        from .synth.cohorts import COHORTS, generate_cohort
+        from ..synth.cohorts import COHORTS, generate_cohort
 
         COHORTS.get(src.synth.cohort)
         folder = cache / "synth" / cohort_folder(src.synth.cohort, src.synth.subjects, src.synth.seed)

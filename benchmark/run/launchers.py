@@ -6,8 +6,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from .errors import CmrbenchError
-from .registry import Registry
+from ..errors import CmrbenchError
+from ..registry import Registry
 
 Launcher = Callable[[Sequence[Any], Callable[[Any, str], Any], str], list[Any]]
 LAUNCHERS: Registry[Launcher] = Registry("launcher")

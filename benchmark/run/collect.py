@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .data.problems import Problem
-from .evaluate import error_row
+from ..data.problems import Problem
+from ..evaluate import error_row
+from ..results import ERROR_COLUMNS, JOB_COLUMNS, Results
 from .job import Job
-from .results import ERROR_COLUMNS, JOB_COLUMNS, Results
 from .store import JobDir
 
 JOB_EXTRA = ["heldout", "precision", "train_seconds", "best_step"]
@@ -21,7 +21,7 @@ def _read(path: Path) -> pd.DataFrame:
 
 def _clinical(cases: pd.DataFrame) -> pd.DataFrame:
     """Clinical measures per selection rule (ED and ES of one rule, never mixed across rules)."""
-    from .clinical import clinical_measures
+    from ..clinical import clinical_measures
 
     if cases.empty or "selection" not in cases:
         return clinical_measures(cases)

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .atomic import temporary_name
-from .errors import CmrbenchError
+from ..atomic import temporary_name
+from ..errors import CmrbenchError
+from ..suite import Split
 from .sources import resolve_path
-from .suite import Split
 
 SPLITS_FILE = "splits.csv"
 

@@ -12,22 +12,22 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .atomic import write_text_atomic
+from ..atomic import write_text_atomic
+from ..console import console, track
+from ..data.problems import Problem
+from ..digest import digest_json
+from ..preprocess import PreparedStore
+from ..results import Results
+from ..suite import Suite
 from .clean import PLAN_FILE
 from .collect import collect
-from .console import console, track
-from .data.problems import Problem
 from .datasets import RunData, resolve_data, rows_digest
-from .digest import digest_json
 from .evaluation import eval_rows
 from .job import Context, Job, run_job, training_rows
 from .jobs import EvalPlan, TrainPlan, build_policy, eval_plan, grid, preprocess_for, training_config, with_id
-from .preprocess import PreparedStore
 from .profile import add, breakdown, phase, reset
-from .results import Results
 from .sources import resolve_path
 from .store import RunLock
-from .suite import Suite
 
 
 def plan_jobs(suite: Suite) -> list[TrainPlan]:
@@ -84,7 +84,7 @@ def resolve_device(name: str) -> str:
 def _resolved_precision(suite: Suite, device_name: str) -> str:
     import torch
 
-    from .precision import describe_precision, resolve_precision
+    from ..precision import describe_precision, resolve_precision
 
     return describe_precision(resolve_precision(suite.training.precision, torch.device(device_name)))
 
@@ -102,10 +102,10 @@ def _prepare(suite: Suite, jobs: list[Job], data: RunData, cache: Path) -> list[
 
 def run_suite(suite: Suite, base: Path, out: Path, device: str | None = None, launcher: str | None = None) -> Results:
     """The whole run; safe to call again on the same OUT (finished work is skipped)."""
+    from ..leaderboards import write_leaderboards
+    from ..plugins import load_plugin_file
+    from ..provenance import provenance
     from .launchers import LAUNCHERS
-    from .leaderboards import write_leaderboards
-    from .plugins import load_plugin_file
-    from .provenance import provenance
 
     out = Path(out)
     reset()

@@ -5,7 +5,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from .console import console
+from ..console import console
 
 
 @contextmanager

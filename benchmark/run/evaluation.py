@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .atomic import temporary_name, write_text_atomic
-from .console import console, track
+from ..atomic import temporary_name, write_text_atomic
+from ..console import console, track
+from ..evaluate import error_row, score_case_rows
+from ..results import CASE_COLUMNS, ERROR_COLUMNS, EXPECTED_COLUMNS, META_COLUMNS
 from .datasets import RunData
-from .evaluate import error_row, score_case_rows
 from .jobs import EvalPlan, TrainPlan, build_policy, model_label, preprocess_for
-from .results import CASE_COLUMNS, ERROR_COLUMNS, EXPECTED_COLUMNS, META_COLUMNS
 from .store import JobDir
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -56,8 +56,8 @@ class Scorer:
     def __init__(self, plan: TrainPlan, ctx: Any, device_name: str) -> None:
         import torch
 
-        from .models import create_model
-        from .preprocess import PreparedStore
+        from ..models import create_model
+        from ..preprocess import PreparedStore
 
         suite = ctx.suite
         self.plan, self.suite = plan, suite
@@ -74,9 +74,9 @@ class Scorer:
 
     def score(self, rows: pd.DataFrame, save: Path | None = None, label: str = "") -> tuple[list[dict], list[dict]]:
         """cases.csv rows and errors.csv rows of these cases (a case that cannot be read is an error row)."""
-        from .data.loader import load_case
-        from .data.problems import DataError
-        from .infer import predict_case, save_label
+        from ..data.loader import load_case
+        from ..data.problems import DataError
+        from ..infer import predict_case, save_label
 
         cases, errors = [], []
         for _, row in track(list(rows.iterrows()), label or "evaluating"):

@@ -9,8 +9,8 @@ from typing import TextIO
 
 import pandas as pd
 
-from .atomic import write_text_atomic
-from .errors import CmrbenchError
+from ..atomic import write_text_atomic
+from ..errors import CmrbenchError
 
 
 class RunLock:
