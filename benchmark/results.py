@@ -102,7 +102,8 @@ def derive_expected(cases: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([scored, errs], ignore_index=True) if not scored.empty else errs.reset_index(drop=True)
 
 
-def _read(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+def read_table(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A results CSV, or an empty frame with `columns` when the file is absent or empty."""
     if not path.is_file():
         return pd.DataFrame(columns=columns or [])
     try:
@@ -129,9 +130,9 @@ def load_results(path: str | Path) -> Results:
     folder = path / "results" if (path / "results").is_dir() else path
     if not (folder / "cases.csv").is_file():
         raise CmrbenchError(f"{path}: no results/cases.csv (is it the --out folder of a run or evaluate?)")
-    res = Results(_read(folder / "cases.csv", CASE_COLUMNS), _read(folder / "clinical.csv"),
-                  _read(folder / "errors.csv", ERROR_COLUMNS), _read(folder / "jobs.csv", JOB_COLUMNS),
-                  _read(folder / "expected.csv", EXPECTED_COLUMNS), name=_set_name(path, folder))
+    res = Results(read_table(folder / "cases.csv", CASE_COLUMNS), read_table(folder / "clinical.csv"),
+                  read_table(folder / "errors.csv", ERROR_COLUMNS), read_table(folder / "jobs.csv", JOB_COLUMNS),
+                  read_table(folder / "expected.csv", EXPECTED_COLUMNS), name=_set_name(path, folder))
     if res.expected.empty:
         res.expected = res.expected_cases()
     return res

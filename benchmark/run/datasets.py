@@ -1,6 +1,7 @@
 """A run's data: every data set resolved to a manifest with per-case content digests, and the written splits."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,8 @@ class RunData:
 
     def frame(self, name: str) -> pd.DataFrame:
         """A data set's manifest with its split column filled from the written splits."""
-        df = load_manifest(self.manifests[name])
+        path = Path(self.manifests[name])
+        df = _load(path, path.stat().st_mtime_ns).copy()
         if name in self.splits:
             df["split"] = df["subject"].map(self.splits[name]).fillna("")
         return df
@@ -52,6 +54,12 @@ class RunData:
     def domains(self) -> list[str]:
         """The domains of a leave-one-domain-out protocol, in order."""
         return sorted(self.source_rows()["domain"].unique())
+
+
+@functools.lru_cache(maxsize=64)
+def _load(path: Path, mtime_ns: int) -> pd.DataFrame:
+    """A run manifest read once per version of the file (planning asks for each data set many times)."""
+    return load_manifest(path)
 
 
 def rows_digest(rows: pd.DataFrame) -> str:
