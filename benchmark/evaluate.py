@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from .clinical import clinical_measures
+from .data.isolate import case_problem
 from .data.loader import Case, load_case
-from .data.nifti import read_array
+from .data.nifti import geometry_mismatch, read_array
 from .data.problems import DataError, Problem
 from .labels import STRUCTURES, convention, parse_present, to_canonical
 from .metrics import score_structures
@@ -34,10 +35,31 @@ def error_row(job: str, problem: Problem) -> dict:
 
 
 def find_prediction(pred_dir: Path, row: Mapping) -> Path:
-    """DIR/<subject>_<phase>.nii.gz, or DIR/<dataset>/<subject>_<phase>.nii.gz."""
+    """DIR/<subject>_<phase>.nii.gz, or DIR/<dataset>/<subject>_<phase>.nii.gz; never a file outside DIR."""
     name = f"{row['subject']}_{row['phase']}.nii.gz"
     nested = pred_dir / str(row["dataset"]) / name
-    return nested if nested.is_file() else pred_dir / name
+    path = nested if nested.is_file() else pred_dir / name
+    if not path.resolve().is_relative_to(Path(pred_dir).resolve()) or "/" in name:
+        raise DataError(Problem(str(path), "unsafe name", f"subject '{row['subject']}' would name a file outside "
+                                                          f"{pred_dir}"))
+    return path
+
+
+def check_prediction(path: Path, reference: Case, convention_name: str) -> np.ndarray:
+    """The prediction at `path` in canonical labels, checked to lie on the reference image's voxel grid."""
+    if not path.is_file():
+        raise DataError(Problem(str(path), "missing prediction", "no file for this case"))
+    raw, img = read_array(path)
+    if raw.shape != reference.image.shape:
+        raise DataError(Problem(str(path), "shape mismatch",
+                                f"prediction {raw.shape} is not on the image grid {reference.image.shape}"))
+    off_grid = geometry_mismatch(img.affine, reference.affine, reference.spacing)
+    if off_grid:
+        raise DataError(Problem(str(path), "geometry mismatch", f"prediction and image grids differ: {off_grid}"))
+    try:
+        return to_canonical(raw, convention_name)
+    except ValueError as exc:
+        raise DataError(Problem(str(path), "unexpected label values", str(exc))) from None
 
 
 def _label_convention(name: str) -> str:
@@ -56,28 +78,18 @@ def evaluate_predictions(df: pd.DataFrame, pred_dir: Path, name: str, label_map:
     Every labelled row is also an expected case, so the tables count what could not be scored."""
     conv = _label_convention(label_map)
     job = {"job": name, "model": name, "policy": "external", "seed": ""}
-    rows, errors, expected = [], [], []
+    rows, expected = [], []
+    errors = [error_row(name, p) for p in df.attrs.get("problems", [])]  # manifest rows left out
     root = df.attrs.get("root", ".")
     for _, row in progress(list(df[df["label"] != ""].iterrows())):
         who = dict(dataset=row["dataset"], subject=row["subject"], phase=row["phase"])
         expected.append({"job": name, **who, **{c: row.get(c, "") for c in META_COLUMNS}})
-        path = find_prediction(Path(pred_dir), row)
-        try:
+        try:  # whatever fails in one case is that case's error row
+            path = find_prediction(Path(pred_dir), row)
             reference = load_case(row, root)
-            if not path.is_file():
-                raise DataError(Problem(str(path), "missing prediction", "no file for this case", **who))
-            raw, _ = read_array(path)
-            if raw.shape != reference.image.shape:
-                raise DataError(Problem(str(path), "shape mismatch",
-                                        f"prediction {raw.shape} is not on the image grid {reference.image.shape}",
-                                        **who))
-            try:
-                pred = to_canonical(raw, conv)
-            except ValueError as exc:
-                raise DataError(Problem(str(path), "unexpected label values", str(exc), **who)) from None
-        except DataError as err:
-            p = err.problem
-            errors.append(error_row(name, Problem(p.file, p.what, p.why, **who)))
+            pred = check_prediction(path, reference, conv)
+        except Exception as exc:
+            errors.append(error_row(name, case_problem(exc, Path(pred_dir), row)))
             continue
         rows += score_case_rows(job, row, reference, pred)
     cases = pd.DataFrame(rows, columns=CASE_COLUMNS + META_COLUMNS)

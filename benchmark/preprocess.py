@@ -14,8 +14,10 @@ import pandas as pd
 from scipy import ndimage
 
 from .atomic import temporary_name
+from .data.isolate import case_problem, image_file
 from .data.loader import Case, load_case
-from .data.problems import DataError, Problem
+from .data.nifti import MAX_VOXELS
+from .data.problems import Problem
 
 CACHE_VERSION = 2  # 2: prepared cases named by content digest
 
@@ -39,6 +41,9 @@ def resample_inplane(volume: np.ndarray, spacing: tuple[float, float], target: f
     """Resample a [X, Y, Z] volume in-plane to `target` mm (z untouched); 0 outside the original grid."""
     sx, sy = spacing
     shape = (max(1, int(round(volume.shape[0] * sx / target))), max(1, int(round(volume.shape[1] * sy / target))))
+    if shape[0] * shape[1] * volume.shape[2] > MAX_VOXELS:
+        raise ValueError(f"resampling {volume.shape} at {sx:g} x {sy:g} mm to {target:g} mm would make "
+                         f"{(*shape, volume.shape[2])}, more than {MAX_VOXELS:,} voxels")
     zoom_x, zoom_y = target / sx, target / sy
     # output voxel centre i maps to input coordinate (i + 0.5) * zoom - 0.5: both grids share their extent
     matrix = np.diag([zoom_x, zoom_y, 1.0])
@@ -135,8 +140,8 @@ class PreparedStore:
                 continue
             try:
                 p = prepare_case(load_case(row, root), self.cfg)
-            except DataError as err:
-                problems.append(err.problem)
+            except Exception as exc:  # one case's failure is recorded, the others go on
+                problems.append(case_problem(exc, Path(root) / image_file(row), row))
                 continue
             tmp = temporary_name(target)
             # Any: mypy would match a dict[str, ndarray] spread against savez's `allow_pickle: bool`

@@ -91,3 +91,50 @@ def test_a_missing_plugin_file_is_a_clear_error(tmp_path):
     result = invoke("predict", "--checkpoint", ckpt, "--input", image, "--out", tmp_path / "seg",
                     "--plugins", tmp_path / "nope.py")
     assert result.exit_code == 2 and "nope.py: no such file" in result.output
+
+
+class Marker:
+    """Unpickling this touches a file: what a crafted best.pt would do with weights_only=False."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_a_crafted_checkpoint_runs_no_code(tmp_path):
+    marker = tmp_path / "pwned"
+    torch.save({"model_name": "x", "model": {}, "preprocess": {}, "crop": 8, "payload": Marker(str(marker))},
+               tmp_path / "evil.pt")
+    result = invoke("predict", "--checkpoint", tmp_path / "evil.pt", "--input", tmp_path, "--out", tmp_path / "seg")
+    assert result.exit_code == 2 and not marker.exists()
+    assert f"checkpoint {tmp_path / 'evil.pt'}: not a readable PyTorch checkpoint" in " ".join(result.output.split())
+
+
+def test_mismatched_weights_and_garbage_are_one_line(tmp_path):
+    plugin, ckpt, image = write_case(tmp_path, "predictnet_e")
+    state = torch.load(ckpt, weights_only=True)
+    state["model"] = {"0.weight": torch.zeros(3, 3)}
+    torch.save(state, tmp_path / "other.pt")
+    (tmp_path / "garbage.pt").write_bytes(b"\x80\x04not a checkpoint" * 10)
+    for bad, why in (("other.pt", "its weights do not fit model 'predictnet_e'"),
+                     ("garbage.pt", "not a readable PyTorch checkpoint")):
+        result = invoke("predict", "--checkpoint", tmp_path / bad, "--input", image, "--out", tmp_path / "seg",
+                        "--plugins", plugin)
+        assert result.exit_code == 2 and why in " ".join(result.output.split())
+
+
+def test_a_nan_image_is_skipped_and_listed_and_a_missing_input_is_an_error(tmp_path):
+    plugin, ckpt, image = write_case(tmp_path, "predictnet_f")
+    data = np.ones(SHAPE, np.float32)
+    data[1, 2, 0] = np.nan
+    nib.save(nib.Nifti1Image(data, np.diag([1.5, 1.5, 8.0, 1.0])), tmp_path / "nan_ED.nii.gz")
+    result = invoke("predict", "--checkpoint", ckpt, "--input", tmp_path, "--out", tmp_path / "seg",
+                    "--plugins", plugin)
+    assert result.exit_code == 1 and "segmented 1 of 2 file(s)" in result.output
+    assert sorted(p.name for p in (tmp_path / "seg").iterdir()) == ["case_ED.nii.gz", "errors.csv"]
+    assert "non-finite intensities" in (tmp_path / "seg/errors.csv").read_text()
+    result = invoke("predict", "--checkpoint", ckpt, "--input", tmp_path / "nope.nii.gz", "--out", tmp_path / "s2",
+                    "--plugins", plugin)
+    assert result.exit_code == 2 and "no such file or folder" in result.output

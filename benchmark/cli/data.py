@@ -22,16 +22,16 @@ def index(
 ) -> None:
     """Scan a dataset's headers into a manifest; problems go to MANIFEST.errors.csv beside it."""
     from ..console import console, track
-    from ..data.adapters import get_adapter
+    from ..data.adapters import get_adapter, index_dataset
     from ..data.check import check_rows, usable
     from ..data.manifest import errors_path, to_frame, write_manifest
     from ..data.problems import write_problems
     from ..errors import CmrbenchError
 
-    adapter = get_adapter(fmt)
+    get_adapter(fmt)  # an unknown format is named before the folder is looked at
     if not root.exists():
         raise CmrbenchError(f"{root}: no such file or folder")
-    result = adapter.index(root)
+    result = index_dataset(fmt, root)
     problems = list(result.problems)
     rows = result.rows
     if verify and rows:
@@ -65,10 +65,14 @@ def check(manifest: Path = typer.Argument(..., help="manifest CSV")) -> None:
     from ..data.manifest import load_manifest
 
     df = load_manifest(manifest)
-    problems = check_rows(df, progress=lambda xs: track(xs, "checking"))
+    problems = df.attrs["problems"] + check_rows(df, progress=lambda xs: track(xs, "checking"))
     for p in problems:
         console.print(f"{p.severity}: {p.line()}", markup=False, soft_wrap=True)
-    n_bad = len({(p.dataset, p.subject, p.phase) for p in problems if p.severity == "error"})
-    console.print(f"checked {len(df)} case(s): {len(df) - n_bad} usable, {n_bad} unusable")
+    left_out = len(df.attrs["problems"])
+    n_bad = len({(p.dataset, p.subject, p.phase) for p in problems[left_out:] if p.severity == "error"})
+    console.print(f"checked {len(df)} case(s): {len(df) - n_bad} usable, {n_bad} unusable"
+                  + (f"; {left_out} manifest row(s) left out" if left_out else ""))
+    if left_out:
+        n_bad += left_out
     if n_bad:
         raise typer.Exit(1)

@@ -8,6 +8,7 @@ import typer
 
 from . import app
 
+CHECKPOINT_KEYS = ("model_name", "model", "preprocess", "crop")
 PLUGINS_HELP = "a local plugin file defining the checkpoint's model, as in a suite's `plugins:` (repeatable)"
 
 
@@ -19,9 +20,15 @@ def load_checkpoint(path: Path, device: str) -> dict[str, Any]:
 
     if not path.is_file():
         raise CmrbenchError(f"checkpoint {path}: no such file")
-    state = torch.load(path, map_location=device, weights_only=False)
-    if not isinstance(state, dict) or "model_name" not in state:
-        raise CmrbenchError(f"checkpoint {path}: not a cmrbench best.pt")
+    try:  # weights_only: tensors and plain values only, so a crafted file cannot run code
+        state = torch.load(path, map_location=device, weights_only=True)
+    except Exception as exc:
+        why = " ".join(str(exc).split())[:300]
+        raise CmrbenchError(f"checkpoint {path}: not a readable PyTorch checkpoint of tensors and plain values "
+                            f"({type(exc).__name__}: {why})") from None
+    missing = [k for k in CHECKPOINT_KEYS if not isinstance(state, dict) or k not in state]
+    if missing:
+        raise CmrbenchError(f"checkpoint {path}: not a cmrbench best.pt (no {', '.join(missing)})")
     return state
 
 
@@ -50,8 +57,15 @@ def model_from_checkpoint(path: Path, state: dict[str, Any], device: str):  # ty
         from ..errors import CmrbenchError
 
         raise CmrbenchError(missing_model_message(path, state)) from None
-    model = create_model(state["model_name"], **state.get("model_kwargs", {})).to(device)
-    model.load_state_dict(state["model"])
+    from ..errors import CmrbenchError
+
+    try:
+        model = create_model(state["model_name"], **(state.get("model_kwargs") or {})).to(device)
+        model.load_state_dict(state["model"])
+    except (TypeError, ValueError, RuntimeError, AttributeError) as exc:
+        why = " ".join(str(exc).split())[:300]
+        raise CmrbenchError(f"checkpoint {path}: its weights do not fit model '{state['model_name']}' "
+                            f"({type(exc).__name__}: {why})") from None
     return model
 
 
@@ -61,13 +75,15 @@ def predict(checkpoint: Path = typer.Option(..., "--checkpoint", help="a job's b
             out: Path = typer.Option(..., "--out", "-o", help="folder for the label maps"),
             plugins: list[Path] = typer.Option([], "--plugins", help=PLUGINS_HELP),
             device: str = typer.Option("cpu", "--device")) -> None:
-    """Segment NIfTI files with a trained model (labels 0 bg, 1 LV, 2 MYO, 3 RV, on each input's grid)."""
+    """Segment NIfTI files with a trained model (labels 0 bg, 1 LV, 2 MYO, 3 RV, on each input's grid).
+
+    A file that cannot be segmented is skipped and listed in OUT/errors.csv; the exit status is then 1."""
     import torch
 
     from ..console import console, track
-    from ..data.loader import Case
-    from ..data.nifti import read_array
-    from ..data.problems import DataError
+    from ..data.isolate import case_problem
+    from ..data.loader import Case, read_image
+    from ..data.problems import Problem, write_problems
     from ..errors import CmrbenchError
     from ..infer import predict_case, save_label
     from ..plugins import load_plugin_file
@@ -77,22 +93,29 @@ def predict(checkpoint: Path = typer.Option(..., "--checkpoint", help="a job's b
         load_plugin_file(plugin)
     state = load_checkpoint(checkpoint, device)
     model = model_from_checkpoint(checkpoint, state, device)
-    settings: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in state["preprocess"].items()}
-    pre = Preprocess(**settings)
+    try:
+        settings: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in state["preprocess"].items()}
+        pre = Preprocess(**settings)
+    except (TypeError, AttributeError) as exc:
+        raise CmrbenchError(f"checkpoint {checkpoint}: unreadable preprocess settings ({exc})") from None
+    if not input.exists():
+        raise CmrbenchError(f"--input {input}: no such file or folder")
     files = sorted(input.glob("*.nii*")) if input.is_dir() else [input]
     if not files:
-        raise CmrbenchError(f"{input}: no NIfTI files")
-    done = 0
+        raise CmrbenchError(f"--input {input}: no NIfTI files")
+    skipped: list[Problem] = []
     for f in track(files, "segmenting"):
-        try:
-            image, img = read_array(f)
-        except DataError as err:
-            console.print(f"skipped: {err.problem.line()}", markup=False)
-            continue
-        sx, sy, sz = (float(z) for z in img.header.get_zooms()[:3])  # read_array(f) admits only 3D files
-        case = Case(image.astype("float32"), None, (sx, sy, sz), img.affine, img.header)
-        label = predict_case(model, prepare_case(case, pre), state["crop"], torch.device(device),
-                             state.get("tta_flip", False))
-        save_label(label, img.affine, img.header, out / f.name)
-        done += 1
-    console.print(f"segmented {done} of {len(files)} file(s) into {out}")
+        try:  # one file's failure is reported and skipped; the others are segmented
+            image, img, spacing = read_image(f)
+            case = Case(image, None, spacing, img.affine, img.header)
+            label = predict_case(model, prepare_case(case, pre), state["crop"], torch.device(device),
+                                 state.get("tta_flip", False))
+            save_label(label, img.affine, img.header, out / f.name)
+        except Exception as exc:
+            skipped.append(case_problem(exc, f))
+            console.print(f"skipped: {skipped[-1].line()}", markup=False, soft_wrap=True)
+    console.print(f"segmented {len(files) - len(skipped)} of {len(files)} file(s) into {out}")
+    if skipped:
+        write_problems(skipped, out / "errors.csv")
+        console.print(f"{len(skipped)} file(s) skipped, listed in {out / 'errors.csv'}")
+        raise typer.Exit(1)

@@ -4,9 +4,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import pandas as pd
+from pathlib import Path
 
+from .isolate import case_problem, image_file
 from .loader import load_case
-from .problems import DataError, Problem
+from .problems import Problem
 
 
 def check_rows(df: pd.DataFrame, progress: Callable[[Iterable], Iterable] = iter) -> list[Problem]:
@@ -16,8 +18,8 @@ def check_rows(df: pd.DataFrame, progress: Callable[[Iterable], Iterable] = iter
     for _, row in progress(list(df.iterrows())):
         try:
             load_case(row, root)
-        except DataError as err:
-            problems.append(err.problem)
+        except Exception as exc:  # any failure is this case's problem, never the check's
+            problems.append(case_problem(exc, Path(root) / image_file(row), row))
     return problems
 
 

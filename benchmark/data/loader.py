@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..labels import to_canonical
-from .nifti import open_image, read_array
+from .nifti import geometry_mismatch, open_image, read_array, spacing_of
 from .problems import DataError, Problem
 
 
@@ -33,6 +33,16 @@ def _frame(row: Mapping) -> int | None:
     return int(value)
 
 
+def read_image(path: Path, frame: int | None = None) -> tuple[np.ndarray, nib.Nifti1Image, tuple[float, float, float]]:
+    """An image volume as float32 with its NIfTI image and voxel sizes, checked finite and plausible."""
+    image, img = read_array(path, frame)
+    image = image.astype(np.float32, copy=False)
+    if not np.isfinite(image).all():
+        n = int((~np.isfinite(image)).sum())
+        raise DataError(Problem(str(path), "non-finite intensities", f"{n} voxel(s) are NaN or Inf"))
+    return image, img, spacing_of(path, img)
+
+
 def load_case(row: Mapping, root: str | Path, *, with_label: bool = True) -> Case:
     """Read and validate a case; any defect raises DataError naming the file and the reason."""
     root = Path(root)
@@ -46,15 +56,9 @@ def load_case(row: Mapping, root: str | Path, *, with_label: bool = True) -> Cas
     image_path = root / str(row["image"])
     frame = _frame(row)
     try:
-        image, img = read_array(image_path, frame)
+        image, img, spacing = read_image(image_path, frame)
     except DataError as err:
         raise fail(Path(err.problem.file), err.problem.what, err.problem.why) from None
-    image = image.astype(np.float32, copy=False)
-    if not np.isfinite(image).all():
-        n = int((~np.isfinite(image)).sum())
-        raise fail(image_path, "non-finite intensities", f"{n} voxel(s) are NaN or Inf")
-    sx, sy, sz = (float(z) for z in img.header.get_zooms()[:3])  # read_array admits only 3D and 4D files
-    spacing = (sx, sy, sz)
     label = None
     label_cell = str(row.get("label", "") or "")
     if with_label and label_cell:
@@ -66,6 +70,9 @@ def load_case(row: Mapping, root: str | Path, *, with_label: bool = True) -> Cas
             raise fail(Path(err.problem.file), err.problem.what, err.problem.why) from None
         if raw.shape != image.shape:
             raise fail(label_path, "shape mismatch", f"label shape {raw.shape} != image shape {image.shape}")
+        off_grid = geometry_mismatch(lab_img.affine, img.affine, spacing)
+        if off_grid:
+            raise fail(label_path, "geometry mismatch", f"label and image grids differ: {off_grid}")
         try:
             label = to_canonical(raw, str(row.get("label_map", "") or "canonical"))
         except ValueError as exc:

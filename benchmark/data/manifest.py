@@ -8,6 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import CmrbenchError
+from .csvfile import read_csv_text
+from .problems import DataError, Problem
 
 COLUMNS = [
     "dataset", "subject", "phase", "image", "label", "frame", "site", "vendor", "scanner",
@@ -63,26 +65,46 @@ def write_manifest(rows: Iterable[Mapping[str, object]], path: Path) -> pd.DataF
 
 
 def load_manifest(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a manifest CSV; `df.attrs['root']` is the folder its relative paths start from."""
+    """Read a manifest CSV; `df.attrs['root']` is the folder its relative paths start from.
+
+    Rows that cannot name one case (a phase other than ED/ES, a (dataset, subject, phase) given twice) are
+    left out and listed as Problems in `df.attrs['problems']`, so the other cases go on."""
     path = Path(path)
     if not path.is_file():
         raise CmrbenchError(f"manifest {path}: no such file")
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise CmrbenchError(f"manifest {path}: not a readable CSV ({exc})") from None
+        df = read_csv_text(path)
+    except DataError as err:
+        raise CmrbenchError(f"manifest {path}: {err.problem.why}") from None
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
         raise CmrbenchError(f"manifest {path}: missing column(s) {', '.join(missing)}")
     for col in COLUMNS + EXTRA_COLUMNS:
         if col not in df.columns:
             df[col] = ""
-    bad = sorted(set(df.loc[~df["phase"].isin(PHASES), "phase"]))
-    if bad:
-        raise CmrbenchError(f"manifest {path}: phase must be ED or ES, found {bad}")
+    df, problems = _single_cases(df, path)
     df = _typed(df)
     df.attrs["root"] = str(path.parent.resolve())
+    df.attrs["problems"] = problems
     return df
+
+
+def _single_cases(df: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, list[Problem]]:
+    """Rows that name exactly one ED or ES case, and a Problem for each row that does not."""
+    problems = []
+    line = pd.Series(range(2, len(df) + 2), index=df.index)  # CSV line numbers (line 1 is the header)
+    bad_phase = ~df["phase"].isin(PHASES)
+    for i in df.index[bad_phase]:
+        problems.append(Problem(str(path), "bad row", f"line {line[i]}: phase '{df.at[i, 'phase']}' is not ED or ES",
+                                df.at[i, "dataset"], df.at[i, "subject"], df.at[i, "phase"]))
+    keys = ["dataset", "subject", "phase"]
+    twice = df.duplicated(keys, keep=False) & ~bad_phase
+    for key, group in df[twice].groupby(keys, sort=True):
+        lines = ", ".join(str(line[i]) for i in group.index)
+        problems += [Problem(str(path), "duplicate case",
+                             f"lines {lines} all name this case; none is used until one is left", *key)]
+    keep = ~(bad_phase | twice)
+    return df[keep].reset_index(drop=True), problems
 
 
 def errors_path(manifest: Path) -> Path:

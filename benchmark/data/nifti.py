@@ -8,8 +8,17 @@ from pathlib import Path
 
 import nibabel as nib
 import numpy as np
+from nibabel.openers import ImageOpener
 
 from .problems import DataError, Problem
+
+# Voxel sizes outside this range are header defects, not scans: 0.1 mm is finer than any clinical CMR,
+# 20 mm coarser than any short-axis slice; nibabel itself turns pixdim 0 into 1 mm, so the raw field is read.
+SPACING_MM = (0.1, 20.0)
+MAX_VOXELS = 2**28  # one 3D volume or 4D cine: 1 GiB as float32 (a 512 x 512 x 20 x 50 cine is 2.6e8)
+ORIGIN_TOL_MM = 0.01  # affines of files on one grid: origins within 0.01 mm ...
+AXIS_TOL = 1e-3  # ... and axis vectors within 0.1 % of the voxel size
+
 
 
 @dataclass(frozen=True)
@@ -57,14 +66,58 @@ def _gzip_defect(path: Path) -> str:
     return ""
 
 
+def raw_pixdim(path: Path, img: nib.Nifti1Image) -> np.ndarray:
+    """pixdim[1:4] as stored in the file: nibabel's loaded header has 0 already replaced by 1."""
+    try:
+        with ImageOpener(str(path)) as fh:
+            header = type(img.header).from_fileobj(fh, check=False)
+    except Exception:  # the header was readable once; fall back to what nibabel made of it
+        header = img.header
+    return np.asarray(header["pixdim"][1:4], dtype=np.float64)
+
+
+def spacing_of(path: Path, img: nib.Nifti1Image) -> tuple[float, float, float]:
+    """The in-plane and slice voxel sizes from the raw pixdim field, checked to be finite and plausible."""
+    raw = raw_pixdim(path, img)
+    lo, hi = SPACING_MM
+    if len(img.shape) >= 3 and not (np.all(np.isfinite(raw)) and np.all(raw >= lo) and np.all(raw <= hi)):
+        shown = ", ".join(f"{v:g}" for v in raw)
+        raise _fail(Path(path), "bad spacing",
+                    f"header voxel sizes ({shown}) mm are not all within {lo:g}-{hi:g} mm")
+    return float(raw[0]), float(raw[1]), float(raw[2])
+
+
+def check_size(path: Path, img: nib.Nifti1Image) -> None:
+    """Refuse a header whose dimensions describe more voxels than any cardiac scan holds."""
+    voxels = int(np.prod([int(s) for s in img.shape], dtype=np.float64))
+    if voxels > MAX_VOXELS or min(img.shape, default=0) < 1:
+        raise _fail(Path(path), "implausible size",
+                    f"header dimensions {tuple(img.shape)} ({voxels:,} voxels; at most {MAX_VOXELS:,} are read)")
+
+
+def geometry_mismatch(affine: np.ndarray, reference: np.ndarray, zooms: tuple[float, ...]) -> str:
+    """Why two affines do not describe one voxel grid ('' when they do, within the tolerances)."""
+    a, r = np.asarray(affine, float), np.asarray(reference, float)
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(r))):
+        return "the affine holds NaN or Inf"
+    shift = float(np.max(np.abs(a[:3, 3] - r[:3, 3])))
+    axes = float(np.max(np.abs(a[:3, :3] - r[:3, :3]) / np.maximum(np.asarray(zooms[:3], float), 1e-6)))
+    if shift > ORIGIN_TOL_MM:
+        return f"origin differs by {shift:.3g} mm (tolerance {ORIGIN_TOL_MM} mm)"
+    if axes > AXIS_TOL:
+        return (f"axis directions or voxel sizes differ (largest difference {axes:.3g} of a voxel; "
+                f"flipped or resampled?)")
+    return ""
+
+
 def read_header(path: Path) -> Header:
-    """Header facts of a NIfTI file, checked for sane voxel sizes."""
+    """Header facts of a NIfTI file, checked for sane voxel sizes and dimensions."""
     img = open_image(path)
+    check_size(path, img)
     shape = tuple(int(s) for s in img.shape)
     zooms = tuple(float(z) for z in img.header.get_zooms())
-    spatial = zooms[:3]
-    if len(shape) >= 3 and (not np.all(np.isfinite(spatial)) or min(spatial) <= 0):
-        raise _fail(Path(path), "bad spacing", f"header voxel sizes {spatial} are not positive numbers")
+    if len(shape) >= 3:
+        zooms = (*spacing_of(path, img), *zooms[3:])
     return Header(shape, zooms, img.affine)
 
 
@@ -80,10 +133,18 @@ def read_array(path: Path, frame: int | None = None) -> tuple[np.ndarray, nib.Ni
             raise _fail(path, "bad dimensions", f"expected a 4D cine for frame {frame}, got {ndim}D shape {img.shape}")
         if not 0 <= frame < img.shape[3]:
             raise _fail(path, "frame out of range", f"frame {frame} not in 0..{img.shape[3] - 1}")
+    check_size(path, img)
     try:
         data = np.asanyarray(img.dataobj[..., frame] if frame is not None else img.dataobj)
+    except MemoryError:
+        raise _fail(path, "too large", f"not enough memory to read shape {tuple(img.shape)}") from None
     except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
         raise _fail(path, "truncated file", f"the data ends early ({exc})") from None
     except ValueError as exc:  # uncompressed files shorter than the header says
         raise _fail(path, "truncated file", str(exc)) from None
-    return np.asarray(data), img
+    except Exception as exc:  # an unsupported data type, a scaling nibabel cannot apply
+        raise _fail(path, "unreadable data", f"{type(exc).__name__}: {exc}") from None
+    data = np.asarray(data)
+    if data.dtype.kind not in "biuf":
+        raise _fail(path, "unsupported data type", f"{data.dtype} voxels (expected integers or real numbers)")
+    return data, img

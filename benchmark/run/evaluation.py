@@ -26,6 +26,14 @@ def safe_name(text: object) -> str:
     return name[:120]
 
 
+def prediction_path(folder: Path, row: pd.Series) -> Path:
+    """FOLDER/<dataset>/<subject>_<phase>.nii.gz from sanitised names, checked to lie inside FOLDER."""
+    path = folder / safe_name(row["dataset"]) / f"{safe_name(row['subject'])}_{safe_name(row['phase'])}.nii.gz"
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise ValueError(f"prediction path {path} would leave {folder}")
+    return path
+
+
 def eval_rows(data: RunData, plan: TrainPlan, ev: EvalPlan, part: str | None = None) -> pd.DataFrame:
     """The labelled cases of an evaluation (or of its `part`, e.g. a target's oracle_val)."""
     df = data.frame(ev.dataset)
@@ -74,25 +82,26 @@ class Scorer:
 
     def score(self, rows: pd.DataFrame, save: Path | None = None, label: str = "") -> tuple[list[dict], list[dict]]:
         """cases.csv rows and errors.csv rows of these cases (a case that cannot be read is an error row)."""
+        from ..data.isolate import case_problem, image_file
         from ..data.loader import load_case
-        from ..data.problems import DataError
         from ..infer import predict_case, save_label
 
         cases, errors = [], []
+        root = rows.attrs["root"]
         for _, row in track(list(rows.iterrows()), label or "evaluating"):
             if not self.store.path(row).is_file():
                 continue  # could not be prepared: recorded once under job 'data', counted as expected
-            try:
-                reference = load_case(row, rows.attrs["root"])
-            except DataError as err:
-                errors.append(error_row(self.plan.id, err.problem))
+            try:  # whatever fails in one case is that case's error row; the others go on
+                reference = load_case(row, root)
+                pred = predict_case(self.model, self.store.load(row), self.suite.preprocess.crop, self.device,
+                                    self.suite.evaluation.tta_flip, precision=self.precision)
+                scored = score_case_rows(self.job, row, reference, pred)
+                if save is not None:
+                    save_label(pred, reference.affine, reference.header, prediction_path(save, row))
+            except Exception as exc:
+                errors.append(error_row(self.plan.id, case_problem(exc, Path(root) / image_file(row), row)))
                 continue
-            pred = predict_case(self.model, self.store.load(row), self.suite.preprocess.crop, self.device,
-                                self.suite.evaluation.tta_flip, precision=self.precision)
-            cases += score_case_rows(self.job, row, reference, pred)
-            if save is not None:
-                save_label(pred, reference.affine, reference.header,
-                           save / safe_name(row["dataset"]) / f"{safe_name(row['subject'])}_{row['phase']}.nii.gz")
+            cases += scored
         return cases, errors
 
 

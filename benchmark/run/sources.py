@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..data.adapters import get_adapter
+from ..data.adapters import index_dataset
 from ..data.manifest import load_manifest, to_frame, write_manifest
 from ..data.problems import Problem
 from ..errors import CmrbenchError
@@ -41,19 +41,20 @@ def resolve_source(src: DataSource, base: Path, cache: Path,
         if not (folder / "truth.csv").is_file():
             generate_cohort(src.synth.cohort, folder, src.synth.subjects, src.synth.seed, progress=progress)
         adapter, inner = COHORT_ADAPTER[src.synth.cohort]
-        result = get_adapter(adapter).index(folder / inner if inner else folder)
+        result = index_dataset(adapter, folder / inner if inner else folder)
     elif src.adapter is not None:
         root = resolve_path(base, src.root or "")
         if not root.exists():
             raise CmrbenchError(f"data set '{src.name}': root {root} does not exist")
-        result = get_adapter(src.adapter).index(root)
+        result = index_dataset(src.adapter, root)
     else:
         manifest = resolve_path(base, src.manifest or "")
         if not manifest.is_file():
             raise CmrbenchError(f"data set '{src.name}': manifest {manifest} does not exist")
         df = load_manifest(manifest)
         df["dataset"] = src.name
-        return df, []
+        return df, [Problem(p.file, p.what, p.why, src.name, p.subject, p.phase, p.severity)
+                    for p in df.attrs["problems"]]
     target = cache / "manifests" / f"{src.name}.csv"
     rows = [{**r, "dataset": src.name} for r in result.rows]
     df = write_manifest(rows, target) if rows else to_frame([])

@@ -90,7 +90,7 @@ def test_check_reports_truncated_nan_and_label_values(acdc, tmp_path):
     save(acdc_file(acdc, 2), img, (1.5625, 1.5625, 10.0))
     lab = np.zeros((24, 20, 3), np.uint8)
     lab[0, 0, 0] = 7
-    save(acdc_file(acdc, 3, "frame12_gt.nii.gz"), lab, (1.5625, 1.5625, 10.0))
+    save(acdc_file(acdc, 3, "frame12_gt.nii.gz"), lab, (1.5625, 1.5625, 10.0), acdc_header=True)
     result = _check(tmp_path, out)
     assert result.exit_code == 1
     text = result.output

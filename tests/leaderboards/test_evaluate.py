@@ -176,3 +176,24 @@ def test_compare_refuses_mismatched_references_and_filters(cohort):
     assert refused.exit_code == 2 and "not the same subjects" in refused.output
     r = cases.loc[row]
     assert f"first: bscmr {r.subject} {r.phase} LV: {r.vol_ref_ml - 5:g} vs {r.vol_ref_ml:g} mL" in refused.output
+
+
+@pytest.mark.parametrize("edit, why", [("shift", "origin differs by 2.5 mm"), ("flip", "axis directions")])
+def test_a_prediction_on_another_grid_is_an_error_row_not_dice_1(cohort, edit, why):
+    root, df = cohort
+    pred = write_predictions(root, df, f"grid_{edit}", convention="acdc")
+    row = df[df.dataset == "acdc"].iloc[0]
+    path = pred / row.dataset / f"{row.subject}_{row.phase}.nii.gz"
+    img = nib.load(str(path))
+    affine = img.affine.copy()
+    if edit == "shift":
+        affine[1, 3] += 2.5
+    else:
+        affine[0, :] *= -1  # the same voxels, mirrored in space: Dice 1 if only shapes were compared
+    nib.save(nib.Nifti1Image(np.asanyarray(img.dataobj), affine), str(path))
+    _, out = run_evaluate(root, pred, f"grid_{edit}_out", "--label-map", "acdc")
+    errors = pd.read_csv(out / "results/errors.csv", dtype=str)
+    [err] = errors.itertuples()
+    assert (err.subject, err.phase, err.what) == (row.subject, row.phase, "geometry mismatch") and why in err.why
+    cases = pd.read_csv(out / "results/cases.csv", dtype={"subject": str})
+    assert row.subject + row.phase not in set(cases.subject + cases.phase)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..problems import DataError, Problem
 from . import DATASETS
 from .base import Adapter, IndexResult, existing
 
@@ -12,9 +13,17 @@ SPLITS = {"training": "train", "testing": "test"}
 
 
 def parse_info(path: Path) -> dict[str, str]:
-    """Parse an Info.cfg ('ED: 1' per line) into a dict."""
+    """Parse an Info.cfg ('ED: 1' per line) into a dict; raises DataError when it is not text."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(Problem(str(path), "unreadable metadata",
+                                f"not text (byte 0x{raw[exc.start]:02x} at offset {exc.start})")) from None
+    if "\x00" in text:
+        raise DataError(Problem(str(path), "unreadable metadata", "binary content (NUL bytes), not text"))
     info: dict[str, str] = {}
-    for line in path.read_text().splitlines():
+    for line in text.splitlines():
         if ":" in line:
             key, value = line.split(":", 1)
             info[key.strip()] = value.strip()
@@ -46,15 +55,19 @@ class ACDC(Adapter):
         if not cfg.is_file():
             result.problems.append(self.problem(cfg, "missing metadata", "no Info.cfg: ED/ES unknown", subject))
             return
-        info = parse_info(cfg)
+        try:
+            info = parse_info(cfg)
+        except DataError as err:
+            result.problems.append(self.problem(cfg, err.problem.what, err.problem.why, subject))
+            return
         group = info.get("Group", "")
         if not group:
             self.warn_missing_metadata(result, cfg, subject, "no 'Group' line: pathology unknown")
         for phase in ("ED", "ES"):
             raw = info.get(phase, "")
-            if not raw.isdigit():
+            if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
                 result.problems.append(self.problem(cfg, "missing metadata",
-                                                    f"'{phase}' is '{raw}', not a frame number", subject, phase))
+                                                    f"'{phase}' is '{raw}', not a frame number (1, 2, ...)", subject, phase))
                 continue
             stem = f"{subject}_frame{int(raw):02d}"
             image = folder / f"{stem}.nii.gz"

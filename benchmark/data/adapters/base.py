@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...labels import STRUCTURES
-from ..nifti import read_header
+from ..nifti import geometry_mismatch, read_header
 from ..problems import WARNING, DataError, Problem
 
 ALL_PRESENT = ";".join(STRUCTURES)
@@ -55,9 +55,17 @@ class Adapter(ABC):
                 if lab.shape[:3] != img.shape[:3] or len(lab.shape) != ndim:
                     raise DataError(self.problem(label, "shape mismatch",
                                                  f"label shape {lab.shape} != image shape {img.shape}"))
+                off_grid = geometry_mismatch(lab.affine, img.affine, img.zooms)
+                if off_grid:
+                    raise DataError(self.problem(label, "geometry mismatch",
+                                                 f"label and image grids differ: {off_grid}"))
         except DataError as err:
             p = err.problem
             result.problems.append(self.problem(p.file, p.what, p.why, subject, phase, dataset=dataset))
+            return
+        except OSError as exc:  # a symlink loop, a permission, a folder named like the file
+            result.problems.append(self.problem(image, "unreadable file", exc.strerror or str(exc), subject, phase,
+                                                dataset=dataset))
             return
         zx, zy, zz = (round(z, 6) for z in img.zooms[:3])  # float32 header -> tidy decimals
         row: dict[str, object] = {
@@ -78,3 +86,23 @@ class Adapter(ABC):
 def existing(path: Path) -> Path | None:
     """The path if it is a file, else None."""
     return path if path.is_file() else None
+
+
+def unique_cases(result: IndexResult) -> IndexResult:
+    """Leave out every (dataset, subject, phase) that more than one row names, with one problem per row."""
+    def key(row: dict) -> tuple[str, str, str]:
+        return str(row.get("dataset", "")), str(row.get("subject", "")), str(row.get("phase", ""))
+
+    counts: dict[tuple[str, str, str], int] = {}
+    for row in result.rows:
+        counts[key(row)] = counts.get(key(row), 0) + 1
+    keep, problems = [], list(result.problems)
+    for row in result.rows:
+        if counts[key(row)] == 1:
+            keep.append(row)
+            continue
+        dataset, subject, phase = key(row)
+        problems.append(Problem(str(row.get("image", "")), "duplicate case",
+                                f"{counts[key(row)]} files are indexed as this case; none is used", dataset, subject,
+                                phase))
+    return IndexResult(keep, problems)

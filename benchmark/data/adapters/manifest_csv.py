@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
+from ..csvfile import read_csv_text
 from ..manifest import REQUIRED
+from ..problems import DataError
 from . import DATASETS
 from .base import Adapter, IndexResult
 
@@ -25,7 +25,11 @@ class ManifestCSV(Adapter):
         if not root.is_file():
             result.problems.append(self.problem(root, "missing file", "the manifest CSV does not exist"))
             return result
-        df = pd.read_csv(root, dtype=str, keep_default_na=False)
+        try:
+            df = read_csv_text(root)
+        except DataError as err:
+            result.problems.append(self.problem(root, err.problem.what, err.problem.why))
+            return result
         missing = [c for c in REQUIRED if c not in df.columns]
         if missing:
             result.problems.append(self.problem(root, "missing column", f"{', '.join(missing)} absent"))

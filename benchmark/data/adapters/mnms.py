@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..csvfile import read_csv_text
+from ..problems import DataError, Problem
 from . import DATASETS
 from .base import Adapter, IndexResult, existing
 
@@ -15,21 +17,23 @@ META_COLUMNS = ["External code", "VendorName", "Vendor", "Centre", "ED", "ES"]
 
 
 def find_metadata_csv(root: Path) -> Path | None:
-    """The metadata CSV: a .csv under ROOT whose header has 'External code'."""
+    """The metadata CSV: a .csv under ROOT whose first line has 'External code' (in any encoding)."""
     for csv in sorted(root.glob("*.csv")) + sorted(root.glob("*/*.csv")):
         try:
-            with open(csv, encoding="utf-8-sig") as fh:
-                if "External code" in fh.readline():
+            with open(csv, "rb") as fh:
+                if b"External code" in fh.readline(4096):
                     return csv
-        except (OSError, UnicodeDecodeError):
+        except OSError:
             continue
     return None
 
 
 def read_metadata(csv: Path) -> pd.DataFrame:
     """The metadata table indexed by subject code; the leading unnamed index column is dropped."""
-    df = pd.read_csv(csv, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    df = df.loc[:, ~df.columns.str.startswith("Unnamed")]
+    df = read_csv_text(csv)
+    df = df.loc[:, [c for c in df.columns if c and not c.startswith("Unnamed")]]
+    if "External code" not in df.columns:
+        raise DataError(Problem(str(csv), "missing metadata", "no 'External code' column"))
     df = df[df["External code"].str.strip() != ""]
     return df.set_index(df["External code"].str.strip())
 
@@ -48,7 +52,11 @@ class MnMs(Adapter):
             result.problems.append(self.problem(root, "missing metadata",
                                                 "no metadata CSV with an 'External code' column"))
             return result
-        meta = read_metadata(csv)
+        try:
+            meta = read_metadata(csv)
+        except DataError as err:
+            result.problems.append(self.problem(csv, err.problem.what, err.problem.why))
+            return result
         missing = [c for c in META_COLUMNS if c not in meta.columns]
         if missing:
             result.problems.append(self.problem(csv, "missing metadata", f"columns {missing} absent"))
@@ -71,10 +79,12 @@ class MnMs(Adapter):
             return
         info = meta.loc[code]
         if isinstance(info, pd.DataFrame):
-            info = info.iloc[0]
+            result.problems.append(self.problem(csv, "duplicate metadata",
+                                                f"{len(info)} rows for {code}: ED/ES ambiguous", code))
+            return
         for phase in ("ED", "ES"):
             raw = str(info[phase]).strip()
-            if not raw.isdigit():
+            if not (raw.isascii() and raw.isdigit()):
                 result.problems.append(self.problem(csv, "missing metadata",
                                                     f"{phase} is '{raw}', not a time index", code, phase))
                 continue

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..csvfile import read_csv_text
+from ..problems import DataError, Problem
 from . import DATASETS
 from .base import Adapter, IndexResult, existing
 
@@ -15,8 +17,10 @@ def read_information(root: Path) -> tuple[pd.DataFrame | None, Path]:
     """The information table keyed by unpadded subject code (empty rows dropped)."""
     for csv in (root / CSV_NAME, root / "dataset" / CSV_NAME):
         if csv.is_file():
-            df = pd.read_csv(csv, dtype=str, keep_default_na=False)
-            df = df[df.get("SUBJECT_CODE", pd.Series(dtype=str)).str.strip() != ""]
+            df = read_csv_text(csv)
+            if "SUBJECT_CODE" not in df.columns:
+                raise DataError(Problem(str(csv), "missing metadata", "no SUBJECT_CODE column"))
+            df = df[df["SUBJECT_CODE"].str.strip() != ""]
             return df.set_index(df["SUBJECT_CODE"].str.strip().str.lstrip("0")), csv
     return None, root / CSV_NAME
 
@@ -41,9 +45,13 @@ class MnMs2(Adapter):
         if not folder.is_dir():
             result.problems.append(self.problem(folder, "missing folder", "no dataset/ folder"))
             return result
-        info, csv = read_information(root)
+        info, csv, why = None, root / CSV_NAME, f"no {CSV_NAME}"
+        try:
+            info, csv = read_information(root)
+        except DataError as err:  # the images stay usable without vendor and scanner
+            csv, why = Path(err.problem.file), err.problem.why
         if info is None:
-            result.problems.append(self.problem(csv, "missing metadata", f"no {CSV_NAME}: vendor/scanner unknown",
+            result.problems.append(self.problem(csv, "missing metadata", f"{why}: vendor/scanner unknown",
                                                 severity="warning"))
         for case in sorted(p for p in folder.iterdir() if p.is_dir()):
             code = case.name
