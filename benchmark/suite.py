@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import CmrbenchError
+from .safe_yaml import load_file, load_text, one_line
 
 
 class Strict(BaseModel):
@@ -219,34 +219,42 @@ class Suite(Strict):
     save_predictions: bool = True
 
 
-def _coerce(text: str) -> Any:
-    return yaml.safe_load(text)
+MAX_ERRORS = 5  # validation problems listed in the one-line message
+
+
+def _parse_value(item: str, value: str) -> Any:
+    return load_text(value, f"--set {one_line(item, 80)}")
 
 
 def apply_overrides(raw: dict, overrides: list[str]) -> dict:
-    """Apply --set a.b.c=value (value parsed as YAML) to the raw suite mapping."""
+    """Apply --set a.b.c=value (value parsed as YAML, with the suite's limits) to the raw suite mapping."""
     for item in overrides:
+        shown = f"--set {one_line(item, 80)}"
         if "=" not in item:
-            raise CmrbenchError(f"--set {item}: expected KEY=VALUE, e.g. training.iterations=20")
+            raise CmrbenchError(f"{shown}: expected KEY=VALUE, e.g. training.iterations=20")
         key, value = item.split("=", 1)
-        node: Any = raw
         parts = key.strip().split(".")
+        if not all(parts):
+            raise CmrbenchError(f"{shown}: the key {one_line(key.strip(), 80)!r} has an empty part; expected "
+                                "KEY=VALUE with KEY like training.iterations or models.0.name")
+        node: Any = raw
         for i, p in enumerate(parts):
             last = i == len(parts) - 1
             if isinstance(node, list):
                 if not p.isdigit() or int(p) >= len(node):
-                    raise CmrbenchError(f"--set {item}: '{p}' is not an index of that list (0..{len(node) - 1})")
+                    where = f"0..{len(node) - 1}" if node else "the list is empty"
+                    raise CmrbenchError(f"{shown}: '{one_line(p, 40)}' is not an index of that list ({where})")
                 if last:
-                    node[int(p)] = _coerce(value)
+                    node[int(p)] = _parse_value(item, value)
                 else:
                     node = node[int(p)]
             elif isinstance(node, dict):
                 if last:
-                    node[p] = _coerce(value)
+                    node[p] = _parse_value(item, value)
                 else:
                     node = node.setdefault(p, {})
             else:
-                raise CmrbenchError(f"--set {item}: '{parts[i - 1]}' holds a value, not a mapping or list")
+                raise CmrbenchError(f"{shown}: '{one_line(parts[i - 1], 40)}' holds a value, not a mapping or list")
     return raw
 
 
@@ -258,15 +266,28 @@ def _policy_specs(raw: dict) -> None:
             raw[key] = [{"name": i} if isinstance(i, str) else i for i in items]
 
 
+def _describe(exc: ValidationError) -> str:
+    """Pydantic's errors as 'key.path: message; ...' on one line, the first MAX_ERRORS of them."""
+    lines = []
+    for err in exc.errors():
+        where = one_line(".".join(str(x) for x in err["loc"]), 120) or "(top level)"
+        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
+        lines.append(f"{where}: {one_line(msg)}")
+    more = len(lines) - MAX_ERRORS
+    return "; ".join(lines[:MAX_ERRORS]) + (f"; and {more} more" if more > 0 else "")
+
+
 def load_suite(path: str | Path, overrides: list[str] | None = None) -> tuple[Suite, Path]:
-    """Read and validate a suite YAML (safe_load; nothing in it is evaluated); errors name the key."""
+    """Read and validate a suite YAML (safe_load with size, depth and alias limits; nothing in it is evaluated).
+
+    Every problem is one CmrbenchError line that names the file or --set item and the key.
+    """
     path = Path(path)
     if not path.is_file():
         raise CmrbenchError(f"suite {path}: no such file")
-    try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise CmrbenchError(f"suite {path}: not valid YAML ({exc})") from None
+    raw = load_file(path, f"suite {path}")
+    if raw is None:
+        raise CmrbenchError(f"suite {path}: the file is empty; a suite needs at least name, data and training")
     if not isinstance(raw, dict):
         raise CmrbenchError(f"suite {path}: the top level must be a mapping")
     _policy_specs(raw)  # before overrides (so policies.0.name works) and after (so policies=[a, b] works)
@@ -275,12 +296,9 @@ def load_suite(path: str | Path, overrides: list[str] | None = None) -> tuple[Su
     try:
         return Suite.model_validate(raw), path.parent.resolve()
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            where = ".".join(str(x) for x in err["loc"]) or "(top level)"
-            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-            lines.append(f"{where}: {msg}")
-        raise CmrbenchError(f"suite {path}: " + "; ".join(lines)) from None
+        raise CmrbenchError(f"suite {path}: {_describe(exc)}") from None
+    except RecursionError:  # the loader's depth limit comes first; a last resort
+        raise CmrbenchError(f"suite {path}: nested too deeply") from None
 
 
 def config_hash(obj: Any) -> str:
