@@ -131,6 +131,69 @@ def test_an_empty_suite_says_so(tmp_path, text):
     assert f"suite {path}: the file is empty" in refused(path)
 
 
+@pytest.mark.parametrize(("item", "says"), [
+    ("training.iterations=-5", "training.iterations: Input should be greater than or equal to 1"),
+    ("training.batch_size=0", "training.batch_size: Input should be greater than or equal to 1"),
+    ("training.batch_size=100000", "training.batch_size: Input should be less than or equal to 4096"),
+    ("preprocess.crop=0", "preprocess.crop: Input should be greater than or equal to 16"),
+    ("preprocess.canvas=0", "preprocess.canvas: Input should be greater than or equal to 16"),
+    ("preprocess.target_spacing=0", "preprocess.target_spacing: Input should be greater than or equal to 0.1"),
+    ("preprocess.target_spacing=-1.25", "preprocess.target_spacing: Input should be greater than or equal to 0.1"),
+    ("preprocess.target_spacing=125", "preprocess.target_spacing: Input should be less than or equal to 20"),
+    ("training.optimizer.lr=.nan", "training.optimizer.lr: Input should be a finite number"),
+    ("training.optimizer.lr=.inf", "training.optimizer.lr: Input should be a finite number"),
+    ("training.optimizer.lr=0", "training.optimizer.lr: Input should be greater than 0"),
+    ("training.optimizer.momentum=-0.9", "training.optimizer.momentum: Input should be greater than or equal to 0"),
+    ("training.optimizer.weight_decay=-1e-4", "training.optimizer.weight_decay: Input should be greater than or"),
+    ("training.schedule.step_epochs=0", "training.schedule.step_epochs: Input should be greater than 0"),
+    ("training.schedule.gamma=0", "training.schedule.gamma: Input should be greater than 0"),
+    ("training.schedule.gamma=1.5", "training.schedule.gamma: Input should be less than or equal to 1"),
+    ("training.checkpoint_every=0", "training.checkpoint_every: Input should be greater than or equal to 1"),
+    ("training.validate_every=-1", "training.validate_every: Input should be greater than or equal to 1"),
+    ("seeds=[-1]", "seeds.0: Input should be greater than or equal to 0"),
+    ("seeds=[4294967296]", "seeds.0: Input should be less than or equal to 4294967295"),
+    ("seeds=[]", "seeds: List should have at least 1 item"),
+    ("data.source.synth.subjects=0", "data.source.synth.subjects: Input should be greater than or equal to 1"),
+    ("data.source.synth.subjects=1000000000", "data.source.synth.subjects: Input should be less than or equal"),
+    ("data.source.synth.seed=-3", "data.source.synth.seed: Input should be greater than or equal to 0"),
+    ("data.source.split={train: 0}", "data.source.split.train: Input should be greater than or equal to 1"),
+    ("data.source.split={val: -1}", "data.source.split.val: Input should be greater than or equal to 0"),
+    ("training.selection=[]", "training.selection.rules: List should have at least 1 item"),
+    ("device=tpu", "device: device 'tpu' is not one of auto, cpu, cuda, cuda:N, mps"),
+    ("device=cuda:x", "device: device 'cuda:x' is not one of auto, cpu, cuda, cuda:N, mps"),
+])
+def test_validate_range_checks_numbers_and_the_device(suite, item, says):
+    assert f"suite {suite}: {says}" in refused(suite, "--set", item)
+
+
+def test_epochs_must_be_finite(suite):
+    line = refused(suite, "--set", "training.iterations=null", "--set", "training.epochs=.inf")
+    assert "training.epochs: Input should be a finite number" in line
+
+
+@pytest.mark.parametrize(("item", "says"), [
+    ("models=[unet_test, unet_test]", "model label 'unet_test' listed more than once"),
+    ("models=[{name: unet_test, label: net}, {name: fcn_test, label: net}]", "model label 'net' listed more than"),
+    ("policies=[paper, none, paper]", "policy name 'paper' listed more than once"),
+    ("jobs=[{model: unet_test, policy: paper}, {model: unet_test, policy: paper, seeds: [1]}]",
+     "job (model, policy) ('unet_test', 'paper') listed more than once: list its seeds in one job"),
+    ("seeds=[0, 1, 0]", "seeds: seed 0 listed more than once"),
+    ("training.selection=[last, source_val, last]", "training.selection.rules: selection rule 'last' listed"),
+    ("protocol={name: leave_one_domain_out, by: vendor, domains: [A, A]}", "protocol.domains: domain 'A' listed"),
+])
+def test_names_that_key_results_are_unique(suite, item, says):
+    assert says in refused(suite, "--set", item)
+
+
+@pytest.mark.parametrize(("item", "says"), [
+    ("name=../../outside", "name: suite name '../../outside' may use only letters, digits and . _ + -"),
+    ("data.targets.0.name=../x", "data.targets.0.name: data set name '../x' may use only letters, digits"),
+    ("data.targets.0.name=''", "data.targets.0.name: data set name '' may use only letters, digits"),
+])
+def test_names_that_become_file_names_cannot_leave_their_folder(suite, item, says):
+    assert says in refused(suite, "--set", item)
+
+
 def test_a_long_key_full_of_control_characters_stays_on_one_line(suite):
     line = refused(suite, "--set", "training.a\nb\x1b[31m" + "x" * 5000 + "=1")
     assert "unknown key" in line and len(line) < 600 and "\x1b" not in line
