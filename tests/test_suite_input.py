@@ -180,6 +180,7 @@ def test_epochs_must_be_finite(suite):
     ("seeds=[0, 1, 0]", "seeds: seed 0 listed more than once"),
     ("training.selection=[last, source_val, last]", "training.selection.rules: selection rule 'last' listed"),
     ("protocol={name: leave_one_domain_out, by: vendor, domains: [A, A]}", "protocol.domains: domain 'A' listed"),
+    ("leaderboards=[table3_methods, table3_methods]", "leaderboards: leaderboard 'table3_methods' listed more"),
 ])
 def test_names_that_key_results_are_unique(suite, item, says):
     assert says in refused(suite, "--set", item)
