@@ -3,35 +3,68 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 
 from .errors import CmrbenchError
+from .safe_yaml import load_file, load_text, one_line
+
+# Ranges of the suite's numbers (validate refuses anything outside them, NaN and infinities included).
+MAX_SEED = 2**32 - 1  # numpy's legacy seed range; torch and default_rng take it too
+MAX_SUBJECTS = 100_000  # per synthetic cohort
+MAX_STEPS = 10**9  # iterations, validate_every, checkpoint_every
+MAX_EPOCHS = 10**6
+MIN_CROP, MAX_CROP = 16, 4096  # pixels; the networks downsample 16-fold
+MIN_SPACING, MAX_SPACING = 0.1, 20.0  # mm: cardiac MR is acquired at about 0.6 to 3 mm in plane
+MAX_BATCH = 4096
+MAX_LR = 10.0
+DEVICES = "auto, cpu, cuda, cuda:N, mps"
+_DEVICE = re.compile(r"auto|cpu|mps|cuda(:[0-9]+)?")
+# Names that become file names (the suite's default run folder, each data set's manifest): no path parts.
+_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
+
+Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
 
 
 class Strict(BaseModel):
-    """Base: unknown keys are errors."""
+    """Base: unknown keys are errors, floats are finite."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+def _file_name(kind: str, value: str) -> str:
+    if not _FILE_NAME.fullmatch(value):
+        raise ValueError(f"{kind} name {value!r} may use only letters, digits and . _ + - (at most 64, starting "
+                         "with a letter or digit): it names files")
+    return value
+
+
+def _unique(what: str, values: Iterable[Any], hint: str = "") -> None:
+    """Refuse a list in which a value that keys something appears twice."""
+    dup = [v for v, n in Counter(values).items() if n > 1]
+    if dup:
+        raise ValueError(f"{what} {', '.join(repr(v) for v in dup)} listed more than once{hint}")
 
 
 class Synth(Strict):
     """A built-in synthetic cohort, generated on first use."""
 
     cohort: str
-    subjects: int = 20
-    seed: int = 0
+    subjects: int = Field(default=20, ge=1, le=MAX_SUBJECTS)
+    seed: Seed = 0
 
 
 class Split(Strict):
     """Subject-level split sizes of the source data set, or a CSV (subject,split) naming them."""
 
-    train: int | None = None
-    val: int | None = None
-    test: int | None = None
+    train: int | None = Field(default=None, ge=1)
+    val: int | None = Field(default=None, ge=0)
+    test: int | None = Field(default=None, ge=0)
     file: str | None = None
 
 
@@ -45,6 +78,11 @@ class DataSource(Strict):
     manifest: str | None = None
     split: Split | None = None
 
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, value: str) -> str:
+        return _file_name("data set", value)
+
     @model_validator(mode="after")
     def _one_kind(self) -> DataSource:
         kinds = [k for k in ("synth", "adapter", "manifest") if getattr(self, k) is not None]
@@ -55,10 +93,17 @@ class DataSource(Strict):
         return self
 
 
+# Pydantic names the member of a union in an error's location; these tags are left out of the message.
+_ONE, _SEVERAL = "[one data set]", "[list of data sets]"
+_TAGS = {_ONE, _SEVERAL}
+
+
 class Data(Strict):
     """The source data set(s) (trained on together) and the targets (tested unchanged)."""
 
-    source: DataSource | list[DataSource]
+    # one data set or a list: validated as whichever the YAML holds, so an error is about that one
+    source: Annotated[Annotated[DataSource, Tag(_ONE)] | Annotated[list[DataSource], Tag(_SEVERAL)],
+                      Discriminator(lambda v: _SEVERAL if isinstance(v, list) else _ONE)]
     targets: list[DataSource] = Field(default_factory=list)
     cache: str | None = None  # where prepared data and generated cohorts go (default OUT/cache)
 
@@ -86,26 +131,27 @@ class Data(Strict):
 class PreprocessCfg(Strict):
     """Preprocessing shared by training and testing."""
 
-    target_spacing: float = 1.25
+    target_spacing: float = Field(default=1.25, ge=MIN_SPACING, le=MAX_SPACING)  # mm
     normalise: Literal["zscore", "percentile", "none"] = "zscore"
-    crop: int = 256
-    canvas: int | None = None  # training slices are padded/cropped to this before the random crop
+    crop: int = Field(default=256, ge=MIN_CROP, le=MAX_CROP)
+    # training slices are padded/cropped to `canvas` before the random crop
+    canvas: int | None = Field(default=None, ge=MIN_CROP, le=MAX_CROP)
 
 
 class Optimizer(Strict):
     """SGD (the study's) or Adam."""
 
     name: Literal["sgd", "adam"] = "sgd"
-    lr: float = 1e-3
-    momentum: float = 0.9
-    weight_decay: float = 0.0
+    lr: float = Field(default=1e-3, gt=0, le=MAX_LR)
+    momentum: float = Field(default=0.9, ge=0, lt=1)
+    weight_decay: float = Field(default=0.0, ge=0)
 
 
 class Schedule(Strict):
     """Step decay: multiply the learning rate by `gamma` every `step_epochs` epochs."""
 
-    step_epochs: float = 50
-    gamma: float = 0.5
+    step_epochs: float = Field(default=50, gt=0, le=MAX_EPOCHS)
+    gamma: float = Field(default=0.5, gt=0, le=1)
 
 
 SelectionRule = Literal["source_val", "last", "oracle"]
@@ -118,7 +164,7 @@ def _default_rules() -> list[SelectionRule]:
 class Selection(Strict):
     """Model selection rules, reported side by side: source_val (the study's), last, oracle (an upper bound)."""
 
-    rules: list[SelectionRule] = Field(default_factory=_default_rules)
+    rules: list[SelectionRule] = Field(default_factory=_default_rules, min_length=1)
     metric: Literal["mean_iou", "mean_dice"] = "mean_iou"
     augment_validation: bool = False  # the study validated on augmented images; default is without
     oracle_fraction: float = Field(default=0.2, gt=0, lt=1)  # share of each target's subjects that oracle selects on
@@ -132,19 +178,25 @@ class Selection(Strict):
             return {"rules": value}
         return value
 
+    @field_validator("rules")
+    @classmethod
+    def _unique_rules(cls, value: list[SelectionRule]) -> list[SelectionRule]:
+        _unique("selection rule", value)
+        return value
+
 
 class Training(Strict):
     """The study's recipe by default."""
 
-    epochs: float | None = None
-    iterations: int | None = None
-    batch_size: int = 20
+    epochs: float | None = Field(default=None, gt=0, le=MAX_EPOCHS)
+    iterations: int | None = Field(default=None, ge=1, le=MAX_STEPS)
+    batch_size: int = Field(default=20, ge=1, le=MAX_BATCH)
     optimizer: Optimizer = Field(default_factory=Optimizer)
     schedule: Schedule = Field(default_factory=Schedule)
     loss: str = "ce"  # a name in the loss registry: ce, dice, ce+dice
     selection: Selection = Field(default_factory=Selection)
-    validate_every: int | None = None  # steps; default once per epoch
-    checkpoint_every: int = 50  # steps
+    validate_every: int | None = Field(default=None, ge=1, le=MAX_STEPS)  # steps; default once per epoch
+    checkpoint_every: int = Field(default=50, ge=1, le=MAX_STEPS)  # steps
     precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 where the device runs it natively
     compile: bool = False  # torch.compile the network (pays for long runs and large evaluations)
 
@@ -176,7 +228,13 @@ class JobSpec(Strict):
 
     model: str
     policy: str
-    seeds: list[int] | None = None
+    seeds: list[Seed] | None = Field(default=None, min_length=1)
+
+    @field_validator("seeds")
+    @classmethod
+    def _unique_seeds(cls, value: list[int] | None) -> list[int] | None:
+        _unique("seed", value or [])
+        return value
 
 
 class Evaluation(Strict):
@@ -190,19 +248,25 @@ class Protocol(Strict):
 
     name: Literal["standard", "leave_one_domain_out"] = "standard"
     by: str = "dataset"  # what a domain is: a source data set, or a manifest column (vendor, site, scanner, ...)
-    domains: list[str] | None = None  # default: every value found in the source data
+    domains: list[str] | None = Field(default=None, min_length=1)  # default: every value in the source data
 
     @model_validator(mode="before")
     @classmethod
     def _shorthand(cls, value: Any) -> Any:
         return {"name": value} if isinstance(value, str) else value
 
+    @field_validator("domains")
+    @classmethod
+    def _unique_domains(cls, value: list[str] | None) -> list[str] | None:
+        _unique("domain", value or [])
+        return value
+
 
 class Suite(Strict):
     """A whole benchmark: data, preprocessing, training, the models x policies x seeds grid, extra jobs."""
 
     name: str
-    seeds: list[int] = Field(default_factory=lambda: [0])
+    seeds: list[Seed] = Field(default_factory=lambda: [0], min_length=1)
     plugins: list[str] = Field(default_factory=list)
     data: Data
     preprocess: PreprocessCfg = Field(default_factory=PreprocessCfg)
@@ -218,35 +282,79 @@ class Suite(Strict):
     device: str = "auto"
     save_predictions: bool = True
 
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, value: str) -> str:
+        return _file_name("suite", value)  # the default run folder is runs/<name>
 
-def _coerce(text: str) -> Any:
-    return yaml.safe_load(text)
+    @field_validator("device")
+    @classmethod
+    def _device(cls, value: str) -> str:
+        if not _DEVICE.fullmatch(value):
+            raise ValueError(f"device {value!r} is not one of {DEVICES}")
+        return value
+
+    @field_validator("seeds")
+    @classmethod
+    def _unique_seeds(cls, value: list[int]) -> list[int]:
+        _unique("seed", value)
+        return value
+
+    @field_validator("leaderboards")
+    @classmethod
+    def _unique_leaderboards(cls, value: list[str] | None) -> list[str] | None:
+        _unique("leaderboard", value or [])
+        return value
+
+    @model_validator(mode="after")
+    def _unique_labels(self) -> Suite:
+        """Model labels and policy names name rows of every table; a job is one (model, policy) pair."""
+        from .run.jobs import model_label
+
+        _unique("model label", [model_label(m) for m in self.models],
+                ": give each model its own `label` (tables name models by label)")
+        _unique("policy name", [p.name for p in self.policies], ": give each policy its own name")
+        _unique("job (model, policy)", [(j.model, j.policy) for j in self.jobs],
+                ": list its seeds in one job")
+        return self
+
+
+MAX_ERRORS = 5  # validation problems listed in the one-line message
+
+
+def _parse_value(item: str, value: str) -> Any:
+    return load_text(value, f"--set {one_line(item, 80)}")
 
 
 def apply_overrides(raw: dict, overrides: list[str]) -> dict:
-    """Apply --set a.b.c=value (value parsed as YAML) to the raw suite mapping."""
+    """Apply --set a.b.c=value (value parsed as YAML, with the suite's limits) to the raw suite mapping."""
     for item in overrides:
+        shown = f"--set {one_line(item, 80)}"
         if "=" not in item:
-            raise CmrbenchError(f"--set {item}: expected KEY=VALUE, e.g. training.iterations=20")
+            raise CmrbenchError(f"{shown}: expected KEY=VALUE, e.g. training.iterations=20")
         key, value = item.split("=", 1)
-        node: Any = raw
         parts = key.strip().split(".")
+        if not all(parts):
+            raise CmrbenchError(f"{shown}: the key {one_line(key.strip(), 80)!r} has an empty part; expected "
+                                "KEY=VALUE with KEY like training.iterations or models.0.name")
+        node: Any = raw
         for i, p in enumerate(parts):
             last = i == len(parts) - 1
             if isinstance(node, list):
                 if not p.isdigit() or int(p) >= len(node):
-                    raise CmrbenchError(f"--set {item}: '{p}' is not an index of that list (0..{len(node) - 1})")
+                    where = f"0..{len(node) - 1}" if node else "the list is empty"
+                    raise CmrbenchError(f"{shown}: '{one_line(p, 40)}' is not an index of that list ({where})")
                 if last:
-                    node[int(p)] = _coerce(value)
+                    node[int(p)] = _parse_value(item, value)
                 else:
                     node = node[int(p)]
             elif isinstance(node, dict):
                 if last:
-                    node[p] = _coerce(value)
+                    node[p] = _parse_value(item, value)
                 else:
                     node = node.setdefault(p, {})
             else:
-                raise CmrbenchError(f"--set {item}: '{parts[i - 1]}' holds a value, not a mapping or list")
+                raise CmrbenchError(f"{shown}: '{one_line(parts[i - 1], 40)}' holds a value, not a mapping or list")
     return raw
 
 
@@ -258,15 +366,28 @@ def _policy_specs(raw: dict) -> None:
             raw[key] = [{"name": i} if isinstance(i, str) else i for i in items]
 
 
+def _describe(exc: ValidationError) -> str:
+    """Pydantic's errors as 'key.path: message; ...' on one line, the first MAX_ERRORS of them."""
+    lines = []
+    for err in exc.errors():
+        where = one_line(".".join(str(x) for x in err["loc"] if x not in _TAGS), 120) or "(top level)"
+        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
+        lines.append(f"{where}: {one_line(msg)}")
+    more = len(lines) - MAX_ERRORS
+    return "; ".join(lines[:MAX_ERRORS]) + (f"; and {more} more" if more > 0 else "")
+
+
 def load_suite(path: str | Path, overrides: list[str] | None = None) -> tuple[Suite, Path]:
-    """Read and validate a suite YAML (safe_load; nothing in it is evaluated); errors name the key."""
+    """Read and validate a suite YAML (safe_load with size, depth and alias limits; nothing in it is evaluated).
+
+    Every problem is one CmrbenchError line that names the file or --set item and the key.
+    """
     path = Path(path)
     if not path.is_file():
         raise CmrbenchError(f"suite {path}: no such file")
-    try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise CmrbenchError(f"suite {path}: not valid YAML ({exc})") from None
+    raw = load_file(path, f"suite {path}")
+    if raw is None:
+        raise CmrbenchError(f"suite {path}: the file is empty; a suite needs at least name, data and training")
     if not isinstance(raw, dict):
         raise CmrbenchError(f"suite {path}: the top level must be a mapping")
     _policy_specs(raw)  # before overrides (so policies.0.name works) and after (so policies=[a, b] works)
@@ -275,12 +396,9 @@ def load_suite(path: str | Path, overrides: list[str] | None = None) -> tuple[Su
     try:
         return Suite.model_validate(raw), path.parent.resolve()
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            where = ".".join(str(x) for x in err["loc"]) or "(top level)"
-            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-            lines.append(f"{where}: {msg}")
-        raise CmrbenchError(f"suite {path}: " + "; ".join(lines)) from None
+        raise CmrbenchError(f"suite {path}: {_describe(exc)}") from None
+    except RecursionError:  # the loader's depth limit comes first; a last resort
+        raise CmrbenchError(f"suite {path}: nested too deeply") from None
 
 
 def config_hash(obj: Any) -> str:
