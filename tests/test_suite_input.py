@@ -198,3 +198,16 @@ def test_names_that_become_file_names_cannot_leave_their_folder(suite, item, say
 def test_a_long_key_full_of_control_characters_stays_on_one_line(suite):
     line = refused(suite, "--set", "training.a\nb\x1b[31m" + "x" * 5000 + "=1")
     assert "unknown key" in line and len(line) < 600 and "\x1b" not in line
+
+
+def test_the_device_flag_of_run_is_checked_like_the_suite_key(tmp_path):
+    from typer.testing import CliRunner
+
+    from benchmark.cli import app
+
+    suite = tmp_path / "s.yaml"
+    suite.write_text("name: s\ndata: {source: {name: ukbb, synth: {cohort: ukbb, subjects: 4}}}\n"
+                     "training: {iterations: 2}\n")
+    result = CliRunner().invoke(app, ["run", str(suite), "--out", str(tmp_path / "out"), "--device", "tpu"])
+    assert result.exit_code == 2 and "device 'tpu' is not one of" in result.output
+    assert not (tmp_path / "out").exists()

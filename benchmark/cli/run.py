@@ -72,7 +72,8 @@ def run(suite: Path = typer.Argument(..., help="suite YAML"),
     from ..suite import load_suite
     from .results import _print_table
 
-    spec, base = load_suite(suite, overrides)
+    device_set = [f"device={device}"] if device is not None else []  # validated like the suite's own value
+    spec, base = load_suite(suite, [*overrides, *device_set])
     out = out or Path("runs") / spec.name
     results = run_suite(spec, base, out, device, launcher)
     from ..leaderboards import build_all
