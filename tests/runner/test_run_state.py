@@ -1,6 +1,7 @@
 """Run state under hostile conditions: kill -9 during cohort generation, atomic writes, full disk, unwritable OUT."""
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
@@ -10,10 +11,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 import benchmark
+from benchmark.atomic import WriteError
+from benchmark.cli import app
+from benchmark.data.problems import Problem, read_problems, write_problems
+from benchmark.errors import CmrbenchError
+from benchmark.results import ERROR_COLUMNS, Results
 from benchmark.run.sources import cohort_folder
-from benchmark.run.store import RunLock
+from benchmark.run.store import JobDir, RunLock, ensure_writable_dir
 from benchmark.synth.cohorts import generate_cohort
 
 REPO = Path(benchmark.__file__).resolve().parents[1]
@@ -102,3 +109,146 @@ def test_kill_9_during_cohort_generation_leaves_no_worker_no_lock_and_no_half_co
         for w in workers:  # old code: workers that never exit (ours, by pid)
             if _running(w):
                 os.kill(w, signal.SIGKILL)
+
+
+# --- writes are atomic: a write cut short (full disk) keeps the previous file whole and leaves no temporary ---
+def _full_disk_after(monkeypatch, keep: int) -> None:
+    """Make DataFrame.to_csv write its first `keep` characters to the file, then fail as a full disk does."""
+    real = pd.DataFrame.to_csv
+
+    def cut(self, path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        Path(path).write_text(real(self, None, *args, **kwargs)[:keep])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", cut)
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*") if ".tmp" in p.name or p.name.startswith("."))
+
+
+def test_results_write_cut_by_a_full_disk_keeps_the_previous_cases_csv(tmp_path, monkeypatch):
+    cases = pd.DataFrame({"job": ["j1"], "dataset": ["acdc"], "subject": ["S001"], "phase": ["ED"],
+                          "structure": ["LV"], "dice": [0.91]})
+    Results(cases=cases).write(tmp_path)
+    before = (tmp_path / "results" / "cases.csv").read_text()
+    _full_disk_after(monkeypatch, keep=20)
+    with pytest.raises(WriteError) as info:
+        Results(cases=cases.assign(dice=[0.12])).write(tmp_path)
+    assert str(info.value) == f"{tmp_path / 'results' / 'cases.csv'}: cannot write (No space left on device)"
+    assert isinstance(info.value, CmrbenchError) and info.value.errno == errno.ENOSPC
+    assert (tmp_path / "results" / "cases.csv").read_text() == before  # 0.91, whole
+    assert _leftovers(tmp_path) == []
+
+
+def test_write_problems_cut_by_a_full_disk_keeps_the_previous_file(tmp_path, monkeypatch):
+    path = tmp_path / "problems.csv"
+    write_problems([Problem("a.nii.gz", "unreadable", "truncated gzip", "acdc", "patient001", "ED")], path)
+    import csv
+
+    real = csv.DictWriter.writerow
+
+    def full(self, row):  # type: ignore[no-untyped-def]
+        real(self, row)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(csv.DictWriter, "writerow", full)
+    with pytest.raises(WriteError, match="problems.csv: cannot write \\(No space left on device\\)"):
+        write_problems([Problem("b.nii.gz", "unreadable", "not NIfTI")], path)
+    assert [p.file for p in read_problems(path)] == ["a.nii.gz"]
+    assert _leftovers(tmp_path) == []
+
+
+# --- full disk or unwritable OUT ----------------------------------------------------------------------------
+def _job_error() -> pd.DataFrame:
+    return pd.DataFrame([{"job": "j1", "dataset": "", "subject": "", "phase": "", "file": "jobs/j1",
+                          "what": "job failed", "why": "RuntimeError: boom"}], columns=ERROR_COLUMNS)
+
+
+def test_write_error_on_a_full_disk_says_so_in_one_line_and_does_not_raise(tmp_path, monkeypatch, capsys):
+    jd = JobDir(tmp_path, "j1")
+
+    def full(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full)
+    jd.write_error("Traceback ...\nRuntimeError: boom\n", _job_error())  # must not raise
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "could not record the failure of job j1" in err and "No space left on device" in err
+    assert not jd.trained and list(jd.path.iterdir()) == []  # nothing half-written: a rerun tries the job again
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_write_error_in_a_read_only_job_folder_does_not_raise(tmp_path, capsys):
+    jd = JobDir(tmp_path, "j1")
+    jd.path.chmod(0o500)
+    try:
+        jd.write_error("trace", _job_error())
+    finally:
+        jd.path.chmod(0o700)
+    assert "Permission denied" in capsys.readouterr().err
+
+
+def test_out_that_is_a_file_is_one_clear_error(tmp_path):
+    out = tmp_path / "out"
+    out.write_text("not a folder\n")
+    with pytest.raises(CmrbenchError, match=f"--out {out}: cannot write there \\(Not a directory"):
+        ensure_writable_dir(out)
+    with pytest.raises(CmrbenchError, match=f"--out {out / 'run'}: cannot write there \\(Not a directory\\)"):
+        ensure_writable_dir(out / "run")  # a file on the way
+    assert out.read_text() == "not a folder\n"
+
+
+def test_out_on_a_full_disk_is_one_clear_error(tmp_path, monkeypatch):
+    def full(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full)
+    with pytest.raises(CmrbenchError) as info:
+        ensure_writable_dir(tmp_path / "out")
+    assert str(info.value) == f"--out {tmp_path / 'out'}: cannot write there (No space left on device)"
+    assert list((tmp_path / "out").iterdir()) == []  # the probe left nothing behind
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_read_only_out_is_one_clear_error(tmp_path):
+    tmp_path.chmod(0o500)
+    try:
+        with pytest.raises(CmrbenchError, match="cannot write there \\(Permission denied\\)"):
+            ensure_writable_dir(tmp_path / "out")
+        with pytest.raises(CmrbenchError, match="cannot write there \\(Permission denied\\)"):
+            ensure_writable_dir(tmp_path)
+    finally:
+        tmp_path.chmod(0o700)
+
+
+def test_run_with_out_being_a_file_exits_2_with_one_line(tiny_suite, tmp_path):
+    out = tmp_path / "out.txt"
+    out.write_text("my notes\n")
+    result = CliRunner().invoke(app, ["run", str(tiny_suite), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert f"error: --out {out}: cannot write there (Not a directory" in " ".join(result.output.split())
+    assert out.read_text() == "my notes\n"
+
+
+def test_clean_remove_refuses_while_a_run_holds_out(tmp_path):
+    out = tmp_path / "out"
+    (out / "jobs" / "old" / "eval").mkdir(parents=True)
+    (out / "plan.json").write_text('{"new": []}')
+    with RunLock(out):
+        result = CliRunner().invoke(app, ["clean", str(out), "--remove"])
+    assert result.exit_code == 2 and "in use by another cmrbench run" in result.output
+    assert (out / "jobs" / "old").is_dir()  # nothing removed under a running run
+    result = CliRunner().invoke(app, ["clean", str(out), "--remove"])
+    assert result.exit_code == 0, result.output
+    assert not (out / "jobs" / "old").exists()
+
+
+def test_clean_with_a_plan_that_is_not_a_plan_is_one_clear_error(tmp_path):
+    (tmp_path / "jobs" / "a" / "eval" / "e1").mkdir(parents=True)
+    (tmp_path / "plan.json").write_text('{"a": 3}')
+    result = CliRunner().invoke(app, ["clean", str(tmp_path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "plan.json: not a plan" in " ".join(result.output.split())
