@@ -5,7 +5,7 @@ import base64
 import html
 from pathlib import Path
 
-from ..atomic import write_csv_atomic, write_text_atomic
+from ..atomic import WriteError, write_csv_atomic, write_text_atomic
 from ..results import Results
 from .figures import fig4_boxplots, fig8_bland_altman
 from .formats import to_html, to_latex, to_markdown
@@ -22,7 +22,10 @@ def write_leaderboards(res: Results, out: Path, provenance: dict | None = None,
 
     `missing` says what the tables do with expected cases that were not scored: 'exclude' or 'fail' (Dice 0)."""
     folder = Path(out) / "leaderboards"
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # OUT is a file, read-only or on a full disk: one line, not a traceback
+        raise WriteError(folder, exc) from None
     tables = build_all(res, names, missing)
     for t in tables:  # each file through a temporary name: a reader never sees half a table
         write_text_atomic(folder / f"{t.name}.md", to_markdown(t))

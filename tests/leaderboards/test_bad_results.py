@@ -121,3 +121,13 @@ def test_leaderboards_cut_by_a_full_disk_keep_the_previous_tables(tmp_path, monk
         write_leaderboards(toy_results(subjects=4, dice=lambda *a: 0.5), tmp_path)
     assert md.read_text() == before
     assert sorted(p.name for p in md.parent.iterdir() if p.name.startswith(".")) == []  # no temporary left
+
+
+def test_leaderboard_out_that_is_a_file_is_one_error_line(result_sets, tmp_path):
+    good, _ = result_sets
+    notes = tmp_path / "notes.txt"
+    notes.write_text("keep me\n")
+    result = runner.invoke(app, ["leaderboard", str(good), "--out", str(notes)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert _out(result) == f"error: {notes / 'leaderboards'}: cannot write (Not a directory)"
+    assert notes.read_text() == "keep me\n"
