@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .atomic import temporary_name
 from .preprocess import PreparedStore, crop_or_pad
 
 
@@ -32,7 +33,7 @@ def build_slices(store: PreparedStore, rows: pd.DataFrame, size: int, folder: Pa
     cases = [store.load(r) for _, r in labelled.iterrows() if store.path(r).is_file()]
     cases = [c for c in cases if c.label is not None]
     n = sum(c.image.shape[2] for c in cases)
-    tmp_img, tmp_lab = folder / "images.tmp.npy", folder / "labels.tmp.npy"
+    tmp_img, tmp_lab = temporary_name(img_path), temporary_name(lab_path)  # two runs sharing a cache never share
     images = np.lib.format.open_memmap(tmp_img, mode="w+", dtype=np.float32, shape=(n, size, size))
     labels = np.lib.format.open_memmap(tmp_lab, mode="w+", dtype=np.uint8, shape=(n, size, size))
     i = 0

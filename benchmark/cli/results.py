@@ -131,6 +131,7 @@ def compare_cmd(
     """Per-table Dice differences (A - B) per subject (seeds and phases averaged): paired Wilcoxon, Holm, 95 % CI."""
     from rich.table import Table as RichTable
 
+    from ..atomic import write_csv_atomic
     from ..compare import compare
     from ..console import console
     from ..errors import CmrbenchError
@@ -148,6 +149,5 @@ def compare_cmd(
             rt.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
         console.print(rt)
         if out:
-            out.mkdir(parents=True, exist_ok=True)
             slug = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")  # 'table6_scanner (vendor)' -> table6_scanner_vendor
-            df.to_csv(out / f"compare_{slug}.csv", index=False)
+            write_csv_atomic(df, out / f"compare_{slug}.csv", index=False)

@@ -5,6 +5,8 @@ import csv
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from ..atomic import replace_atomic
+
 ERROR, WARNING = "error", "warning"
 
 
@@ -39,13 +41,16 @@ PROBLEM_COLUMNS = [f.name for f in fields(Problem)]
 
 
 def write_problems(problems: list[Problem], path: Path) -> None:
-    """Write problems as CSV (header only when there are none, so 'no problems' is explicit)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=PROBLEM_COLUMNS)
-        writer.writeheader()
-        for p in problems:
-            writer.writerow(asdict(p))
+    """Write problems as CSV (header only when there are none, so 'no problems' is explicit), atomically."""
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=PROBLEM_COLUMNS)
+            writer.writeheader()
+            for p in problems:
+                writer.writerow(asdict(p))
+
+    replace_atomic(Path(path), write)
 
 
 def read_problems(path: Path) -> list[Problem]:

@@ -5,6 +5,7 @@ import base64
 import html
 from pathlib import Path
 
+from ..atomic import WriteError, write_csv_atomic, write_text_atomic
 from ..results import Results
 from .figures import fig4_boxplots, fig8_bland_altman
 from .formats import to_html, to_latex, to_markdown
@@ -21,15 +22,18 @@ def write_leaderboards(res: Results, out: Path, provenance: dict | None = None,
 
     `missing` says what the tables do with expected cases that were not scored: 'exclude' or 'fail' (Dice 0)."""
     folder = Path(out) / "leaderboards"
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # OUT is a file, read-only or on a full disk: one line, not a traceback
+        raise WriteError(folder, exc) from None
     tables = build_all(res, names, missing)
-    for t in tables:
-        (folder / f"{t.name}.md").write_text(to_markdown(t))
-        (folder / f"{t.name}.tex").write_text(to_latex(t))
+    for t in tables:  # each file through a temporary name: a reader never sees half a table
+        write_text_atomic(folder / f"{t.name}.md", to_markdown(t))
+        write_text_atomic(folder / f"{t.name}.tex", to_latex(t))
         if t.absent:
-            (folder / f"{t.name}.csv").write_text(f"# no data: {t.absent}\n")
+            write_text_atomic(folder / f"{t.name}.csv", f"# no data: {t.absent}\n")
         else:
-            t.tidy.to_csv(folder / f"{t.name}.csv", index=False, float_format="%.6g")
+            write_csv_atomic(t.tidy, folder / f"{t.name}.csv", index=False, float_format="%.6g")
     figures = [fig4_boxplots(res, folder / "fig4_boxplots.png"),
                fig8_bland_altman(res, folder / "fig8_bland_altman.png")]
     parts = ["<h1>cmrbench leaderboards</h1>"]
@@ -43,6 +47,6 @@ def write_leaderboards(res: Results, out: Path, provenance: dict | None = None,
         else:
             data = base64.b64encode(Path(fig).read_bytes()).decode()
             parts.append(f"<img alt='{html.escape(name)}' src='data:image/png;base64,{data}'>")
-    (folder / "report.html").write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>cmrbench"
-                                        f"</title><style>{STYLE}</style></head><body>{''.join(parts)}</body></html>")
+    write_text_atomic(folder / "report.html", f"<!doctype html><html><head><meta charset='utf-8'><title>cmrbench"
+                      f"</title><style>{STYLE}</style></head><body>{''.join(parts)}</body></html>")
     return tables

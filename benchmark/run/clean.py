@@ -23,6 +23,8 @@ def stale_folders(out: Path) -> list[tuple[Path, int]]:
         plan: dict[str, list[str]] = json.loads(plan_path.read_text())
     except ValueError as exc:
         raise CmrbenchError(f"{plan_path}: not readable JSON ({exc})") from None
+    if not isinstance(plan, dict) or not all(isinstance(v, list) for v in plan.values()):
+        raise CmrbenchError(f"{plan_path}: not a plan (a JSON object of training id -> list of evaluation ids)")
     stale = []
     for job in sorted((Path(out) / "jobs").glob("*")):
         if not job.is_dir():

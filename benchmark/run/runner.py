@@ -27,7 +27,7 @@ from .job import Context, Job, run_job, training_rows
 from .jobs import EvalPlan, TrainPlan, build_policy, eval_plan, grid, preprocess_for, training_config, with_id
 from .profile import add, breakdown, phase, reset
 from .sources import resolve_path
-from .store import RunLock
+from .store import RunLock, ensure_writable_dir
 
 
 def plan_jobs(suite: Suite) -> list[TrainPlan]:
@@ -110,12 +110,14 @@ def run_suite(suite: Suite, base: Path, out: Path, device: str | None = None, la
     out = Path(out)
     reset()
     start = time.perf_counter()
+    ensure_writable_dir(out)  # a read-only, full or mistyped OUT fails here in one line, before any work
     with RunLock(out):
         for plugin in suite.plugins:
             load_plugin_file(base / plugin)
         write_text_atomic(out / "suite.yaml", yaml.safe_dump(suite.model_dump(mode="json"), sort_keys=False))
         # a suite's own cache path is relative to the suite file; the default lives inside OUT
         cache = resolve_path(base, suite.data.cache) if suite.data.cache else out.resolve() / "cache"
+        ensure_writable_dir(cache, "cache")
         launch = LAUNCHERS.get(launcher or suite.launcher)
         device_name = resolve_device(device or suite.device)
         precision = _resolved_precision(suite, device_name)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..atomic import temporary_name
+from ..atomic import write_csv_atomic
 from ..errors import CmrbenchError
 from ..suite import Split
 from .sources import resolve_path
@@ -92,7 +92,4 @@ class SplitTable:
     def write(self) -> None:
         """Write the table (atomically)."""
         rows = [{"dataset": d, "subject": s, "split": p} for (d, s), p in sorted(self.table.items())]
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = temporary_name(self.path)
-        pd.DataFrame(rows, columns=["dataset", "subject", "split"]).to_csv(tmp, index=False)
-        tmp.replace(self.path)
+        write_csv_atomic(pd.DataFrame(rows, columns=["dataset", "subject", "split"]), self.path, index=False)

@@ -1,6 +1,7 @@
 """The run folder: a lock against concurrent runs, one folder per training with one per evaluation of it."""
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -9,8 +10,24 @@ from typing import TextIO
 
 import pandas as pd
 
-from ..atomic import write_text_atomic
+from ..atomic import temporary_name, write_csv_atomic, write_text_atomic
 from ..errors import CmrbenchError
+
+
+def ensure_writable_dir(path: Path, what: str = "--out") -> None:
+    """Create `path` if needed and prove a file can be written in it; else one CmrbenchError naming it and the
+    OS reason (Permission denied, Not a directory, No space left on device, Read-only file system)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise CmrbenchError(f"{what} {path}: cannot write there ({os.strerror(errno.ENOTDIR)}: it is a file)")
+    probe = temporary_name(path / ".write-test")  # unique: two runs may check one folder at once
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(probe, "ok\n")
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise CmrbenchError(f"{what} {path}: cannot write there ({reason})") from None
 
 
 class RunLock:
@@ -21,8 +38,12 @@ class RunLock:
         self.fh: TextIO | None = None
 
     def __enter__(self) -> RunLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fh = fh = open(self.path, "a+")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Python opens it close-on-exec: a process started under the lock never inherits it
+            self.fh = fh = open(self.path, "a+")
+        except OSError as exc:
+            raise CmrbenchError(f"{self.path}: cannot take the run's lock ({exc.strerror or exc})") from None
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -49,7 +70,10 @@ class JobDir:
 
     def __init__(self, out: Path, job_id: str) -> None:
         self.path = Path(out) / "jobs" / job_id
-        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass  # full disk or read-only OUT: the job's first write reports it, and the run goes on
 
     @property
     def trained(self) -> bool:
@@ -58,7 +82,7 @@ class JobDir:
 
     def mark_trained(self) -> None:
         """Write the marker that ends training (last, so a crash never leaves a false one)."""
-        (self.path / "trained").write_text("ok\n")
+        write_text_atomic(self.path / "trained", "ok\n")
 
     def eval_dir(self, eval_id: str) -> Path:
         """Where one evaluation of this training lives."""
@@ -82,9 +106,19 @@ class JobDir:
         write_text_atomic(self.path / "config.json", json.dumps(config, indent=1, sort_keys=True, default=str))
 
     def write_error(self, trace: str, rows: pd.DataFrame) -> None:
-        """Record why the job failed (error.txt for the traceback, errors.csv for the tables)."""
-        write_text_atomic(self.path / "error.txt", trace)
-        rows.to_csv(self.path / "errors.csv", index=False)
+        """Record why the job failed (error.txt for the traceback, errors.csv for the tables).
+
+        Never raises: where even that cannot be written (full disk, read-only OUT) one line goes to stderr and the
+        run goes on with the next job; the job stays unfinished, so a rerun tries it again."""
+        try:
+            write_text_atomic(self.path / "error.txt", trace)
+            write_csv_atomic(rows, self.path / "errors.csv", index=False)
+        except OSError as exc:
+            from ..console import err_console
+
+            why = exc.strerror or str(exc)
+            err_console.print(f"error: could not record the failure of job {self.path.name} in {self.path} ({why})",
+                              markup=False, soft_wrap=True, highlight=False)
 
     def clear_error(self) -> None:
         """Forget an earlier failure once the job has succeeded."""

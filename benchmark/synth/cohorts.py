@@ -1,8 +1,16 @@
 """The four built-in cohorts, each mirroring one data set of the reference study, and their generation."""
 from __future__ import annotations
 
+import errno
+import glob
+import multiprocessing as mp
 import os
+import re
+import shutil
+import socket
 import string
+import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -11,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..atomic import write_csv_atomic
+from ..errors import CmrbenchError
 from ..registry import Registry
 from .profiles import SITES
 from .subject import SubjectSpec, generate_subject
@@ -108,25 +118,123 @@ def _work(args: tuple[SubjectSpec, Cohort, str, int, int]) -> tuple[list[dict], 
     return WRITERS[cohort.layout](subject, cohort, Path(root), index, n)
 
 
-def generate_cohort(name: str, out: Path, n: int, seed: int = 0, workers: int | None = None,
-                    progress: Callable[[Iterable], Iterable] = iter) -> pd.DataFrame:
-    """Write `n` subjects of cohort `name` under `out` in its real layout, plus truth.csv; returns truth."""
+def _exit_with_parent(parent: int, every_s: float = 0.2) -> None:
+    """Worker initializer: leave as soon as the process that started this worker is gone (kill -9 included).
+
+    A pool worker otherwise waits on its task queue for ever once its parent is killed."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9-]+", "-", socket.gethostname()) or "host"
+
+
+def _partial_name(out: Path, pid: int) -> Path:
+    """Where process `pid` of this machine writes the cohort before it is complete."""
+    return out.with_name(f".{out.name}.{_host()}.{pid}.partial")
+
+
+def _remove_abandoned(out: Path) -> None:
+    """Delete the unfinished folders left by generations of this machine whose process is gone (killed mid-way)."""
+    prefix = f".{out.name}.{_host()}."
+    for folder in out.parent.glob(f"{glob.escape(prefix)}*.partial"):
+        pid = folder.name[len(prefix):-len(".partial")]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _is_cache_folder(out: Path, name: str, n: int, seed: int) -> bool:
+    """Whether `out` is a run cache's folder for exactly this cohort (then cmrbench may replace what it holds)."""
+    from ..run.sources import cohort_folder
+
+    return out.name == cohort_folder(name, n, seed)
+
+
+def _publish(work: Path, out: Path, replaceable: bool) -> None:
+    """Rename the finished folder `work` to `out`. Where `out` is a cache folder of this cohort, one that another
+    run finished first is kept, and an unfinished one (no truth.csv: an older version killed while writing in
+    place) is replaced."""
+    for _ in range(3):
+        try:
+            work.rename(out)  # onto a missing or empty folder
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not replaceable:
+                raise CmrbenchError(f"{out}: cannot put the generated cohort there ({exc.strerror})") from None
+        if (out / "truth.csv").is_file():
+            shutil.rmtree(work, ignore_errors=True)  # the same cohort, written by another run sharing the cache
+            return
+        stale = out.with_name(f".{out.name}.{os.getpid()}.stale")
+        try:
+            out.rename(stale)
+        except FileNotFoundError:
+            continue
+        shutil.rmtree(stale, ignore_errors=True)
+    raise CmrbenchError(f"{out}: cannot put the generated cohort there (another process keeps replacing it)")
+
+
+def _generate(cohort: Cohort, out: Path, n: int, seed: int, workers: int | None,
+              progress: Callable[[Iterable], Iterable]) -> pd.DataFrame:
     from .writers import FINISHERS
 
-    cohort = COHORTS.get(name)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     specs = plan(cohort, n, seed)
     jobs = [(s, cohort, str(out), i, n) for i, s in enumerate(specs)]
     workers = workers or min(len(jobs), os.cpu_count() or 1)
     if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
+        # spawn: a worker inherits no open file of the caller (a forked one would hold a run's lock for ever)
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_exit_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             results = list(progress(pool.map(_work, jobs)))
     else:
         results = [_work(j) for j in progress(jobs)]
     truth = pd.DataFrame([row for rows, _ in results for row in rows])
     FINISHERS[cohort.layout](out, [meta for _, meta in results])
-    truth.to_csv(out / "truth.csv", index=False, float_format="%.4f")
+    write_csv_atomic(truth, out / "truth.csv", index=False, float_format="%.4f")  # last: it marks the end
+    return truth
+
+
+def generate_cohort(name: str, out: Path, n: int, seed: int = 0, workers: int | None = None,
+                    progress: Callable[[Iterable], Iterable] = iter) -> pd.DataFrame:
+    """Write `n` subjects of cohort `name` under `out` in its real layout, plus truth.csv; returns truth.
+
+    The cohort is written to a hidden sibling folder and renamed to `out` when complete (truth.csv last), so
+    `out` never holds half a cohort: a run killed mid-way leaves only that sibling, removed by the next call,
+    and two runs sharing a cache never write the same files. `out` must be missing or empty, unless it is a run
+    cache's folder of this very cohort (see run.sources.cohort_folder)."""
+    cohort = COHORTS.get(name)
+    out = Path(out)
+    replaceable = _is_cache_folder(out, name, n, seed)
+    if out.exists() and not out.is_dir():
+        raise CmrbenchError(f"{out}: not a directory")
+    if not replaceable and out.is_dir() and any(out.iterdir()):
+        raise CmrbenchError(f"{out} is not empty; choose an empty or new folder for the cohort")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(out)
+    work = _partial_name(out, os.getpid())
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    try:
+        truth = _generate(cohort, work, n, seed, workers, progress)
+        _publish(work, out, replaceable)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
     return truth
 
 
