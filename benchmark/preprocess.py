@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
-from .atomic import temporary_name
+from .atomic import temporary_name, write_text_atomic
 from .data.isolate import case_problem, image_file
 from .data.loader import Case, load_case
 from .data.nifti import MAX_VOXELS
@@ -124,7 +124,7 @@ class PreparedStore:
         self.cfg = cfg
         self.root = Path(cache_root) / cfg.key()
         self.root.mkdir(parents=True, exist_ok=True)
-        (self.root / "settings.json").write_text(json.dumps(asdict(cfg), indent=1))
+        write_text_atomic(self.root / "settings.json", json.dumps(asdict(cfg), indent=1))
 
     def path(self, row: pd.Series) -> Path:
         """Where a row's prepared arrays live."""

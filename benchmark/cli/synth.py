@@ -26,6 +26,8 @@ def synth(
     from ..synth.cohorts import COHORTS, generate_cohort, plan
 
     spec = COHORTS.get(cohort)
+    if out.exists() and not out.is_dir():
+        raise CmrbenchError(f"--out {out}: a file, not a folder")
     if out.exists() and any(out.iterdir()):
         if not overwrite:
             raise CmrbenchError(f"{out} is not empty; choose an empty folder or pass --overwrite")

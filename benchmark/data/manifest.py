@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..atomic import write_csv_atomic
 from ..errors import CmrbenchError
 from .csvfile import read_csv_text
 from .problems import DataError, Problem
@@ -59,7 +60,7 @@ def write_manifest(rows: Iterable[Mapping[str, object]], path: Path) -> pd.DataF
     for col in ("image", "label"):
         df[col] = [_relative(p, root) for p in df[col]]
     df = df.sort_values(["dataset", "subject", "phase"], kind="stable").reset_index(drop=True)
-    df.to_csv(path, index=False)
+    write_csv_atomic(df, path, index=False)
     df.attrs["root"] = str(root.resolve())
     return df
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic import replace_atomic
 from ..labels import STRUCTURES
 from ..results import Results
 from ..stats import bland_altman
@@ -50,7 +51,7 @@ def fig4_boxplots(res: Results, path: Path) -> Path | None:
     handles = [plt.Rectangle((0, 0), 1, 1, color=colours[j]) for j in range(len(methods))]
     fig.legend(handles, methods, loc="lower center", ncol=min(len(methods), 4), fontsize=8)
     fig.tight_layout(rect=(0, 0.08 + 0.03 * (len(methods) // 4), 1, 1))
-    fig.savefig(path, dpi=110)
+    replace_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
     plt.close(fig)
     return path
 
@@ -94,6 +95,6 @@ def fig8_bland_altman(res: Results, path: Path) -> Path | None:
             ax.tick_params(labelsize=6)
     axes[0, -1].legend(fontsize=6, loc="upper right")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    replace_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
     plt.close(fig)
     return path

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..atomic import temporary_name, write_text_atomic
+from ..atomic import write_csv_atomic, write_text_atomic
 from ..console import console, track
 from ..evaluate import error_row, score_case_rows
 from ..results import CASE_COLUMNS, ERROR_COLUMNS, EXPECTED_COLUMNS, META_COLUMNS
@@ -129,9 +129,7 @@ def expected_rows(plan: TrainPlan, rows: pd.DataFrame, rule: str, part: str) -> 
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    tmp = temporary_name(path)
-    frame.to_csv(tmp, index=False, float_format="%.6g")
-    tmp.replace(path)
+    write_csv_atomic(frame, path, index=False, float_format="%.6g")
 
 
 def evaluate_training(plan: TrainPlan, evals: list[EvalPlan], ctx: Any, jd: JobDir, device_name: str) -> None:
@@ -161,6 +159,6 @@ def evaluate_training(plan: TrainPlan, evals: list[EvalPlan], ctx: Any, jd: JobD
         _write_csv(pd.DataFrame(expected_rows(plan, rows, ev.rule, ev.part),
                                 columns=[*EXPECTED_COLUMNS, "selection", "part"]), folder / "expected.csv")
         write_text_atomic(folder / "info.json", json.dumps(info, indent=1))
-        (folder / "done").write_text("ok\n")
+        write_text_atomic(folder / "done", "ok\n")
         console.print(f"evaluated {plan.method} seed {plan.seed} on {ev.dataset} ({ev.part}, {ev.rule}): "
                       f"{frame[['subject', 'phase']].drop_duplicates().shape[0]} of {len(rows)} case(s) scored")
