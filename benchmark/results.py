@@ -105,8 +105,8 @@ def derive_expected(cases: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
 
 
 # what leaderboard and compare need of each table of a result set, and the numbers they must hold
-REQUIRED_COLUMNS = {"cases.csv": [*CASE_KEYS, "structure", "dice"], "expected.csv": CASE_KEYS, "jobs.csv": ["job"],
-                    "errors.csv": [], "clinical.csv": []}
+REQUIRED_COLUMNS = {"cases.csv": [*CASE_KEYS, "structure", "dice"], "expected.csv": CASE_KEYS,
+                    "jobs.csv": ["job", "method"], "errors.csv": [], "clinical.csv": []}
 NUMBER_RANGES = {"dice": (0.0, 1.0), "hd95_mm": (0.0, None), "assd_mm": (0.0, None), "vol_pred_ml": (0.0, None),
                  "vol_ref_ml": (0.0, None)}
 

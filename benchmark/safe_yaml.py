@@ -57,6 +57,18 @@ class BoundedSafeLoader(yaml.SafeLoader):
             self._measure(node)
         return node
 
+    def construct_mapping(self, node: Node, deep: bool = False) -> dict:
+        """A mapping whose keys are unique: YAML would silently keep the last of two equal keys."""
+        if isinstance(node, MappingNode):
+            seen: set = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if isinstance(key, (str, int, float, bool)) or key is None:
+                    if key in seen:
+                        raise _Limit(f"key '{key}' appears twice in one mapping{_at(key_node.start_mark)}")
+                    seen.add(key)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
+
     def _measure(self, node: Node) -> None:
         """Expanded size and height of a node whose children are all measured."""
         size, height = 1, 1

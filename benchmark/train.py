@@ -17,6 +17,7 @@ import torch
 
 from .atomic import temporary_name
 from .augment import Policy
+from .errors import CmrbenchError
 from .losses import create_loss
 from .precision import autocast, describe_precision, resolve_precision
 from .slices import SliceSet
@@ -171,10 +172,15 @@ class Trainer:
         path = self.folder / "last.pt"
         if not path.is_file():
             return False
-        state = torch.load(path, map_location=self.device, weights_only=True)
-        self.model.load_state_dict(state["model"])
-        self.opt.load_state_dict(state["optimizer"])  # a "scaler" entry (fp16 runs before bf16) is ignored
-        self.step, self.best_metric, self.best_step = state["step"], state["best_metric"], state["best_step"]
+        try:
+            state = torch.load(path, map_location=self.device, weights_only=True)
+            self.model.load_state_dict(state["model"])
+            self.opt.load_state_dict(state["optimizer"])  # a "scaler" entry (fp16 runs before bf16) is ignored
+            self.step, self.best_metric, self.best_step = state["step"], state["best_metric"], state["best_step"]
+        except Exception as exc:  # written atomically by this trainer: a damaged one was changed by hand
+            why = " ".join(str(exc).split())[:200]
+            raise CmrbenchError(f"{path}: not a resumable checkpoint ({type(exc).__name__}: {why}); delete it to "
+                                "train this job from step 0") from None
         return True
 
     def log(self, **fields: object) -> None:

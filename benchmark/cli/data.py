@@ -63,8 +63,11 @@ def check(manifest: Path = typer.Argument(..., help="manifest CSV")) -> None:
     from ..console import console, track
     from ..data.check import check_rows
     from ..data.manifest import load_manifest
+    from ..errors import CmrbenchError
 
     df = load_manifest(manifest)
+    if df.empty and not df.attrs["problems"]:
+        raise CmrbenchError(f"manifest {manifest}: no rows below the header, nothing to check")
     problems = df.attrs["problems"] + check_rows(df, progress=lambda xs: track(xs, "checking"))
     for p in problems:
         console.print(f"{p.severity}: {p.line()}", markup=False, soft_wrap=True)

@@ -9,6 +9,8 @@ import typer
 from . import app
 
 CHECKPOINT_KEYS = ("model_name", "model", "preprocess", "crop")
+CHECKPOINT_TYPES = {"model_name": (str, "a name"), "model": (dict, "a state dict"),
+                    "preprocess": (dict, "a mapping of settings"), "crop": (int, "a whole number")}
 PLUGINS_HELP = "a local plugin file defining the checkpoint's model, as in a suite's `plugins:` (repeatable)"
 
 
@@ -29,6 +31,12 @@ def load_checkpoint(path: Path, device: str) -> dict[str, Any]:
     missing = [k for k in CHECKPOINT_KEYS if not isinstance(state, dict) or k not in state]
     if missing:
         raise CmrbenchError(f"checkpoint {path}: not a cmrbench best.pt (no {', '.join(missing)})")
+    wrong = [f"{key} {state[key]!r:.60} is not {what}" for key, (kind, what) in CHECKPOINT_TYPES.items()
+             if not isinstance(state[key], kind) or isinstance(state[key], bool)]
+    if not wrong and not 16 <= state["crop"] <= 4096:
+        wrong.append(f"crop {state['crop']} is not within 16-4096")
+    if wrong:
+        raise CmrbenchError(f"checkpoint {path}: not a cmrbench best.pt ({'; '.join(wrong)})")
     return state
 
 

@@ -78,6 +78,8 @@ def evaluate(
     if not pred.is_dir():
         raise CmrbenchError(f"--pred {pred}: no such folder")
     df = load_manifest(manifest)
+    if df.empty and not df.attrs["problems"]:
+        raise CmrbenchError(f"manifest {manifest}: no rows below the header, nothing to score")
     res = evaluate_predictions(df, pred, name, label_map, progress=lambda xs: track(xs, "scoring"))
     folder = res.write(out)
     tables = write_leaderboards(res, out, provenance(device="cpu"), missing=missing)

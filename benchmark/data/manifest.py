@@ -5,6 +5,7 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..atomic import write_csv_atomic
@@ -90,21 +91,63 @@ def load_manifest(path: str | os.PathLike[str]) -> pd.DataFrame:
     return df
 
 
+def name_defect(text: str) -> str:
+    """Why a subject or data set name cannot key a case or name a file ('' when it can)."""
+    if not text.strip():
+        return "is empty"
+    if text != text.strip():
+        return "starts or ends with white space"
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        return "holds a control character"
+    if "/" in text or "\\" in text or text in (".", ".."):
+        return "looks like a path (/, \\ or ..), not a name"
+    return ""
+
+
+def _number_defect(value: str, *, integer: bool) -> str:
+    if value.strip() == "":
+        return ""
+    if integer:
+        return "" if value.strip().isascii() and value.strip().isdigit() else "is not a whole number >= 0"
+    try:
+        number = float(value)
+    except ValueError:
+        return "is not a number"
+    return "" if np.isfinite(number) and number > 0 else "is not a positive finite number"
+
+
+def row_defect(row: dict) -> str:
+    """Why a manifest row cannot name one case ('' when it can)."""
+    if row["phase"] not in PHASES:
+        return f"phase '{row['phase']}' is not ED or ES"
+    for col in ("dataset", "subject"):
+        why = name_defect(row[col])
+        if why:
+            return f"{col} {row[col]!r} {why}"
+    for col in ["frame", *FLOAT_COLUMNS]:
+        why = _number_defect(str(row.get(col, "")), integer=col == "frame")
+        if why:
+            return f"{col} {row[col]!r} {why}"
+    return ""
+
+
 def _single_cases(df: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, list[Problem]]:
     """Rows that name exactly one ED or ES case, and a Problem for each row that does not."""
     problems = []
     line = pd.Series(range(2, len(df) + 2), index=df.index)  # CSV line numbers (line 1 is the header)
-    bad_phase = ~df["phase"].isin(PHASES)
-    for i in df.index[bad_phase]:
-        problems.append(Problem(str(path), "bad row", f"line {line[i]}: phase '{df.at[i, 'phase']}' is not ED or ES",
+    records = df.to_dict("records")
+    defects = pd.Series([row_defect(r) for r in records], index=df.index)
+    bad = defects != ""
+    for i in df.index[bad]:
+        problems.append(Problem(str(path), "bad row", f"line {line[i]}: {defects[i]}",
                                 df.at[i, "dataset"], df.at[i, "subject"], df.at[i, "phase"]))
     keys = ["dataset", "subject", "phase"]
-    twice = df.duplicated(keys, keep=False) & ~bad_phase
+    twice = df.duplicated(keys, keep=False) & ~bad
     for key, group in df[twice].groupby(keys, sort=True):
         lines = ", ".join(str(line[i]) for i in group.index)
         problems += [Problem(str(path), "duplicate case",
                              f"lines {lines} all name this case; none is used until one is left", *key)]
-    keep = ~(bad_phase | twice)
+    keep = ~(bad | twice)
     return df[keep].reset_index(drop=True), problems
 
 

@@ -28,15 +28,29 @@ def _sizes(n: int, split: Split | None) -> tuple[int, int, int]:
     return n_train, n_val, n_test
 
 
+def _read(path: Path, what: str, columns: tuple[str, ...] | list[str] = ("subject", "split")) -> pd.DataFrame:
+    """A splits CSV, or one CmrbenchError naming it and what is wrong."""
+    from ..data.csvfile import read_csv_text
+    from ..data.problems import DataError
+
+    if not path.is_file():
+        raise CmrbenchError(f"{what} {path}: no such file")
+    try:
+        df = read_csv_text(path)
+    except DataError as err:
+        raise CmrbenchError(f"{what} {path}: {err.problem.why}") from None
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise CmrbenchError(f"{what} {path}: needs column(s) {', '.join(missing)}")
+    return df
+
+
 def split_subjects(subjects: list[str], split: Split | None, base: Path, dataset: str = "") -> dict[str, str]:
     """subject -> train | val | test: a fixed shuffle and the suite's sizes, or the suite's split file."""
     subjects = sorted(set(subjects))
     if split is not None and split.file:
         path = resolve_path(base, split.file)
-        try:
-            table = pd.read_csv(path, dtype=str)
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
-            raise CmrbenchError(f"split file {path}: cannot be read ({exc})") from None
+        table = _read(path, "split file")
         if not {"subject", "split"} <= set(table.columns):
             raise CmrbenchError(f"split file {path}: needs columns subject, split")
         return dict(zip(table["subject"], table["split"]))
@@ -64,7 +78,7 @@ class SplitTable:
         self.path = Path(out) / SPLITS_FILE
         self.table: dict[tuple[str, str], str] = {}
         if self.path.is_file():
-            df = pd.read_csv(self.path, dtype=str, keep_default_na=False)
+            df = _read(self.path, "splits", ["dataset", "subject", "split"])
             self.table = {(d, s): p for d, s, p in zip(df["dataset"], df["subject"], df["split"])}
 
     def datasets(self) -> set[str]:

@@ -99,7 +99,16 @@ class JobDir:
     def read_summary(self) -> dict:
         """The job's summary, or {} when it never finished training."""
         path = self.path / "summary.json"
-        return json.loads(path.read_text()) if path.is_file() else {}
+        if not path.is_file():
+            return {}
+        try:
+            summary = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+            raise CmrbenchError(f"{path}: damaged ({' '.join(str(exc).split())}); delete {self.path} to train "
+                                "this job again") from None
+        if not isinstance(summary, dict):
+            raise CmrbenchError(f"{path}: not a job summary; delete {self.path} to train this job again")
+        return summary
 
     def write_config(self, config: dict) -> None:
         """The training's resolved configuration."""

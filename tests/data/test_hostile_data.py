@@ -144,7 +144,7 @@ def test_mnms_csv_that_is_not_utf8_is_one_problem(tmp_path):
     assert p.what == "unreadable table" and "not UTF-8 text (byte 0xe9" in p.why and p.file == str(csv)
 
 
-@pytest.mark.parametrize("content, why", [(b"", "empty file"), (b"\xff\xfe\x00d\x00a", "not UTF-8 text"),
+@pytest.mark.parametrize("content, why", [(b"", "empty file"), (b"dataset,subject\n\xe9,x\n", "not UTF-8 text (byte 0xe9 at offset 16)"),
                                           (b"dataset;subject;phase\n", "missing column(s) image")])
 def test_unreadable_manifests_are_one_line(tmp_path, content, why):
     path = tmp_path / "m.csv"

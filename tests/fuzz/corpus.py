@@ -614,7 +614,8 @@ def _(env: Env) -> Call:
 # 3. manifests
 # ----------------------------------------------------------------------------------------------------------
 def _manifest_text(name: str, make: Callable[[Env, Path], None], commands: tuple[str, ...] = ("check", "evaluate"),
-                   names: Callable[[Env], list[str]] | None = None) -> None:
+                   names: Callable[[Env], list[str]] | None = None,
+                   accept: Callable[[Env], bool] | None = None) -> None:
     """The manifest rewritten by `make(env, path)`; each command run on it."""
     for command in commands:
         def build(env: Env, command: str = command) -> Call:
@@ -622,12 +623,21 @@ def _manifest_text(name: str, make: Callable[[Env, Path], None], commands: tuple
             make(env, path)
             wanted = names(env) if names else [path.name]
             if command == "check":
-                return check_call(env, wanted)
+                call = check_call(env, wanted)
+                call.accept_ok = (lambda: accept(env)) if accept else None
+                return call
             if command == "evaluate":
                 return evaluate_call(env, wanted)
             return index_call(env, "manifest", path, wanted)
 
         add("manifest", f"{command}-{name}", build)
+
+
+def _manifest_rows_of(path: Path) -> int:
+    """How many cases cmrbench reads from a manifest (the product's own reader: is the input understood?)."""
+    from benchmark.data.manifest import load_manifest
+
+    return len(load_manifest(path))
 
 
 def _text(text: str | bytes) -> Callable[[Env, Path], None]:
@@ -644,7 +654,8 @@ _manifest_text("header-only", lambda env, p: p.write_text(p.read_text().splitlin
 _manifest_text("latin1-bytes", lambda env, p: p.write_bytes(p.read_bytes().replace(b"Dijon", b"Dij\xf6n")),
                ("check", "index"))
 _manifest_text("semicolon-separated", lambda env, p: p.write_text(p.read_text().replace(",", ";")), ("check", "index"))
-_manifest_text("tab-separated", lambda env, p: p.write_text(p.read_text().replace(",", "\t")), ("check",))
+_manifest_text("tab-separated", lambda env, p: p.write_text(p.read_text().replace(",", "\t")), ("check",),
+               accept=lambda env: _manifest_rows_of(env.manifest) == 4)  # read as it is: a tab is a separator
 _manifest_text("missing-image-column", _rows(lambda env, df: df.drop(columns=["image"])), ("check", "index"))
 _manifest_text("phase-XX", _rows(lambda env, df: df.assign(phase=["XX", *df["phase"][1:]])), ("check", "index"))
 _manifest_text("duplicate-case-rows", _rows(lambda env, df: pd.concat([df, df.iloc[:1]])), ("check", "evaluate"),
@@ -652,7 +663,7 @@ _manifest_text("duplicate-case-rows", _rows(lambda env, df: pd.concat([df, df.il
 _manifest_text("frame-abc", _rows(lambda env, df: df.assign(frame=["abc", *df["frame"][1:]])), ("check",),
                names=lambda env: ["acdc.csv", "frame", IMG])
 _manifest_text("frame-minus-3", _rows(lambda env, df: df.assign(frame=["-3", *df["frame"][1:]])), ("check",),
-               names=lambda env: [IMG])
+               names=lambda env: [IMG, "acdc.csv"])
 _manifest_text("frame-1e9", _rows(lambda env, df: df.assign(frame=["1e9", *df["frame"][1:]])), ("check",),
                names=lambda env: [IMG, "1e9"])
 _manifest_text("spacing-abc", _rows(lambda env, df: df.assign(spacing_x_mm=["abc", *df["spacing_x_mm"][1:]])),
@@ -717,7 +728,9 @@ def _suite_with_manifest_source(name: str, make: Callable[[Env, Path], None]) ->
     def build(env: Env) -> Call:
         path = env.manifest
         make(env, path)
-        suite = _write_suite(env, {"data": {"source": {"name": "acdc", "manifest": str(path), "synth": None},
+        # the 2 subjects of the clean manifest fit a 1/1/0 split, so only the hostile edit can fail the run
+        suite = _write_suite(env, {"data": {"source": {"name": "acdc", "manifest": str(path), "synth": None,
+                                                       "split": {"train": 1, "val": 1, "test": 0}},
                                             "cache": str(env.cache)}})
         return run_call(env, suite, [path.name])
 
@@ -823,7 +836,8 @@ _suite_text("binary-file", lambda env: np.random.default_rng(3).integers(0, 256,
 _suite_text("list-at-top-level", lambda env: "- name: tiny\n- seeds: [0]\n")
 _suite_text("scalar-at-top-level", lambda env: "42\n")
 _suite_text("utf16-text", lambda env: _tiny_yaml(env).encode("utf-16"))
-_suite_text("5mb-of-text", lambda env: _tiny_yaml(env) + "padding: '" + "x" * (5 << 20) + "'\n", ["padding"],
+_suite_text("5mb-of-text", lambda env: _tiny_yaml(env) + "padding: '" + "x" * (5 << 20) + "'\n",
+            ["padding", "suite.yaml"],
             max_seconds=2)
 _suite_text("deep-nesting-10000", lambda env: _tiny_yaml(env).replace(
     "models:\n- name: unet_test", "models:\n- name: unet_test\n  kwargs: {deep: " + "[" * 10000 + "]" * 10000 + "}"),

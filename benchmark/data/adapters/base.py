@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...labels import STRUCTURES
+from ..manifest import name_defect
 from ..nifti import geometry_mismatch, read_header
 from ..problems import WARNING, DataError, Problem
 
@@ -55,7 +56,7 @@ class Adapter(ABC):
                 if lab.shape[:3] != img.shape[:3] or len(lab.shape) != ndim:
                     raise DataError(self.problem(label, "shape mismatch",
                                                  f"label shape {lab.shape} != image shape {img.shape}"))
-                off_grid = geometry_mismatch(lab.affine, img.affine, img.zooms)
+                off_grid = geometry_mismatch(lab.affine, img.affine, lab.zooms, img.zooms)
                 if off_grid:
                     raise DataError(self.problem(label, "geometry mismatch",
                                                  f"label and image grids differ: {off_grid}"))
@@ -89,7 +90,7 @@ def existing(path: Path) -> Path | None:
 
 
 def unique_cases(result: IndexResult) -> IndexResult:
-    """Leave out every (dataset, subject, phase) that more than one row names, with one problem per row."""
+    """Leave out rows whose names are not plain names, and every case that more than one row names."""
     def key(row: dict) -> tuple[str, str, str]:
         return str(row.get("dataset", "")), str(row.get("subject", "")), str(row.get("phase", ""))
 
@@ -98,10 +99,15 @@ def unique_cases(result: IndexResult) -> IndexResult:
         counts[key(row)] = counts.get(key(row), 0) + 1
     keep, problems = [], list(result.problems)
     for row in result.rows:
+        dataset, subject, phase = key(row)
+        defect = next((f"{col} {name!r} {why}" for col, name in (("dataset", dataset), ("subject", subject))
+                       if (why := name_defect(name))), "")
+        if defect:
+            problems.append(Problem(str(row.get("image", "")), "bad name", defect, dataset, subject, phase))
+            continue
         if counts[key(row)] == 1:
             keep.append(row)
             continue
-        dataset, subject, phase = key(row)
         problems.append(Problem(str(row.get("image", "")), "duplicate case",
                                 f"{counts[key(row)]} files are indexed as this case; none is used", dataset, subject,
                                 phase))

@@ -21,8 +21,10 @@ def find_metadata_csv(root: Path) -> Path | None:
     for csv in sorted(root.glob("*.csv")) + sorted(root.glob("*/*.csv")):
         try:
             with open(csv, "rb") as fh:
-                if b"External code" in fh.readline(4096):
-                    return csv
+                head = fh.read(4096)
+            if "External code" in head.decode("utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else "latin-1",
+                                              errors="replace").split("\n", 1)[0]:
+                return csv
         except OSError:
             continue
     return None

@@ -59,7 +59,11 @@ class MnMs2(Adapter):
             meta = {}
             if info is not None and key in info.index:
                 row = info.loc[key]
-                row = row.iloc[0] if isinstance(row, pd.DataFrame) else row
+                if isinstance(row, pd.DataFrame):  # two rows for one subject: which vendor is unknowable
+                    result.problems.append(self.problem(csv, "duplicate metadata", f"{len(row)} rows with "
+                                                        f"SUBJECT_CODE {key}: vendor/scanner unknown", code,
+                                                        severity="warning"))
+                    row = pd.Series(dtype=str)
                 meta = {"vendor": row.get("VENDOR", ""), "scanner": row.get("SCANNER", ""),
                         "field_strength_t": _field(str(row.get("FIELD", ""))),
                         "pathology": row.get("DISEASE", "")}
