@@ -10,7 +10,7 @@ import pandas as pd
 from .clinical import clinical_measures
 from .data.isolate import case_problem
 from .data.loader import Case, load_case
-from .data.nifti import geometry_mismatch, read_array, spacing_of
+from .data.nifti import geometry_mismatch, read_array
 from .data.problems import DataError, Problem
 from .labels import STRUCTURES, convention, parse_present, to_canonical
 from .metrics import score_structures
@@ -53,7 +53,7 @@ def check_prediction(path: Path, reference: Case, convention_name: str) -> np.nd
     if raw.shape != reference.image.shape:
         raise DataError(Problem(str(path), "shape mismatch",
                                 f"prediction {raw.shape} is not on the image grid {reference.image.shape}"))
-    off_grid = geometry_mismatch(img.affine, reference.affine, spacing_of(path, img), reference.spacing)
+    off_grid = geometry_mismatch(img.affine, reference.affine, reference.spacing)
     if off_grid:
         raise DataError(Problem(str(path), "geometry mismatch", f"prediction and image grids differ: {off_grid}"))
     try:

@@ -70,7 +70,7 @@ def load_case(row: Mapping, root: str | Path, *, with_label: bool = True) -> Cas
             raise fail(Path(err.problem.file), err.problem.what, err.problem.why) from None
         if raw.shape != image.shape:
             raise fail(label_path, "shape mismatch", f"label shape {raw.shape} != image shape {image.shape}")
-        off_grid = geometry_mismatch(lab_img.affine, img.affine, spacing_of(label_path, lab_img), spacing)
+        off_grid = geometry_mismatch(lab_img.affine, img.affine, spacing)
         if off_grid:
             raise fail(label_path, "geometry mismatch", f"label and image grids differ: {off_grid}")
         try:

@@ -77,7 +77,10 @@ def test_a_label_on_another_grid_is_a_geometry_problem(acdc, tmp_path):
     img = nib.load(str(lab))
     shifted = img.affine.copy()
     shifted[0, 3] += 0.78  # half a voxel
-    nib.save(nib.Nifti1Image(np.asanyarray(img.dataobj), shifted, img.header), str(lab))
+    moved = nib.Nifti1Image(np.asanyarray(img.dataobj), None, img.header)
+    moved.set_sform(shifted, code=2)
+    moved.header.set_zooms(img.header.get_zooms())  # pixdim as before: only the origin moves
+    nib.save(moved, str(lab))
     _, problems = index("acdc", acdc, tmp_path / "m.csv")
     [p] = problems
     assert (p.subject, p.phase, p.what) == ("patient003", "ES", "geometry mismatch")

@@ -56,7 +56,7 @@ class Adapter(ABC):
                 if lab.shape[:3] != img.shape[:3] or len(lab.shape) != ndim:
                     raise DataError(self.problem(label, "shape mismatch",
                                                  f"label shape {lab.shape} != image shape {img.shape}"))
-                off_grid = geometry_mismatch(lab.affine, img.affine, lab.zooms, img.zooms)
+                off_grid = geometry_mismatch(lab.affine, img.affine, img.zooms)
                 if off_grid:
                     raise DataError(self.problem(label, "geometry mismatch",
                                                  f"label and image grids differ: {off_grid}"))
