@@ -1169,14 +1169,8 @@ def _(env: Env) -> Call:
     return run_call(env, _write_suite(env), [out.name], out=out)
 
 
-@case("runstate", "run-out-read-only", needs_run=True)
-def _(env: Env) -> Call:
-    out = env.sb / "in" / "ro_out"
-    out.mkdir(parents=True)
-    out.chmod(0o555)
-    skip = "root ignores chmod" if os.geteuid() == 0 else ""
-    return Call(run_call(env, _write_suite(env), [out.name], out=out).args, [env.cache],  # type: ignore[list-item]
-                [out.name], skip=skip)
+# A read-only OUT is covered by tests/runner/test_run_state.py::test_read_only_out_is_one_clear_error, which drops
+# root's privileges in a child process; a whole `cmrbench run` cannot (the child cannot read root's interpreter).
 
 
 @case("runstate", "run-lock-is-a-directory", needs_run=True)

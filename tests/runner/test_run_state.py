@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
+from unprivileged import run_unprivileged, shared_folder
 
 import benchmark
 from benchmark.atomic import WriteError
@@ -179,15 +180,16 @@ def test_write_error_on_a_full_disk_says_so_in_one_line_and_does_not_raise(tmp_p
     assert not jd.trained and list(jd.path.iterdir()) == []  # nothing half-written: a rerun tries the job again
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
-def test_write_error_in_a_read_only_job_folder_does_not_raise(tmp_path, capsys):
-    jd = JobDir(tmp_path, "j1")
-    jd.path.chmod(0o500)
-    try:
+def test_write_error_in_a_read_only_job_folder_does_not_raise():
+    jd = JobDir(shared_folder(), "j1")
+    jd.path.chmod(0o555)  # readable, not writable, by the unprivileged user
+
+    def check() -> None:
         jd.write_error("trace", _job_error())
-    finally:
-        jd.path.chmod(0o700)
-    assert "Permission denied" in capsys.readouterr().err
+
+    err = run_unprivileged(check)
+    assert "could not record the failure of job j1" in err and "Permission denied" in err
+    assert list(jd.path.iterdir()) == []
 
 
 def test_out_that_is_a_file_is_one_clear_error(tmp_path):
@@ -211,16 +213,18 @@ def test_out_on_a_full_disk_is_one_clear_error(tmp_path, monkeypatch):
     assert list((tmp_path / "out").iterdir()) == []  # the probe left nothing behind
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
-def test_read_only_out_is_one_clear_error(tmp_path):
-    tmp_path.chmod(0o500)
-    try:
+def test_read_only_out_is_one_clear_error():
+    folder = shared_folder()
+    folder.chmod(0o555)
+
+    def check() -> None:
         with pytest.raises(CmrbenchError, match="cannot write there \\(Permission denied\\)"):
-            ensure_writable_dir(tmp_path / "out")
+            ensure_writable_dir(folder / "out")
         with pytest.raises(CmrbenchError, match="cannot write there \\(Permission denied\\)"):
-            ensure_writable_dir(tmp_path)
-    finally:
-        tmp_path.chmod(0o700)
+            ensure_writable_dir(folder)
+
+    run_unprivileged(check)
+    assert list(folder.iterdir()) == []
 
 
 def test_run_with_out_being_a_file_exits_2_with_one_line(tiny_suite, tmp_path):
