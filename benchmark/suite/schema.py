@@ -1,18 +1,12 @@
-"""The suite schema (pydantic, unknown keys rejected), command-line overrides and job expansion."""
+"""The suite schema (pydantic, unknown keys rejected): every key, its range and the names that must be unique."""
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
-
-from .errors import CmrbenchError
-from .safe_yaml import load_file, load_text, one_line
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 # Ranges of the suite's numbers (validate refuses anything outside them, NaN and infinities included).
 MAX_SEED = 2**32 - 1  # numpy's legacy seed range; torch and default_rng take it too
@@ -95,7 +89,7 @@ class DataSource(Strict):
 
 # Pydantic names the member of a union in an error's location; these tags are left out of the message.
 _ONE, _SEVERAL = "[one data set]", "[list of data sets]"
-_TAGS = {_ONE, _SEVERAL}
+TAGS = {_ONE, _SEVERAL}
 
 
 class Data(Strict):
@@ -309,7 +303,7 @@ class Suite(Strict):
     @model_validator(mode="after")
     def _unique_labels(self) -> Suite:
         """Model labels and policy names name rows of every table; a job is one (model, policy) pair."""
-        from .run.jobs import model_label
+        from ..run.jobs import model_label
 
         _unique("model label", [model_label(m) for m in self.models],
                 ": give each model its own `label` (tables name models by label)")
@@ -317,90 +311,3 @@ class Suite(Strict):
         _unique("job (model, policy)", [(j.model, j.policy) for j in self.jobs],
                 ": list its seeds in one job")
         return self
-
-
-MAX_ERRORS = 5  # validation problems listed in the one-line message
-
-
-def _parse_value(item: str, value: str) -> Any:
-    return load_text(value, f"--set {one_line(item, 80)}")
-
-
-def apply_overrides(raw: dict, overrides: list[str]) -> dict:
-    """Apply --set a.b.c=value (value parsed as YAML, with the suite's limits) to the raw suite mapping."""
-    for item in overrides:
-        shown = f"--set {one_line(item, 80)}"
-        if "=" not in item:
-            raise CmrbenchError(f"{shown}: expected KEY=VALUE, e.g. training.iterations=20")
-        key, value = item.split("=", 1)
-        parts = key.strip().split(".")
-        if not all(parts):
-            raise CmrbenchError(f"{shown}: the key {one_line(key.strip(), 80)!r} has an empty part; expected "
-                                "KEY=VALUE with KEY like training.iterations or models.0.name")
-        node: Any = raw
-        for i, p in enumerate(parts):
-            last = i == len(parts) - 1
-            if isinstance(node, list):
-                if not p.isdigit() or int(p) >= len(node):
-                    where = f"0..{len(node) - 1}" if node else "the list is empty"
-                    raise CmrbenchError(f"{shown}: '{one_line(p, 40)}' is not an index of that list ({where})")
-                if last:
-                    node[int(p)] = _parse_value(item, value)
-                else:
-                    node = node[int(p)]
-            elif isinstance(node, dict):
-                if last:
-                    node[p] = _parse_value(item, value)
-                else:
-                    node = node.setdefault(p, {})
-            else:
-                raise CmrbenchError(f"{shown}: '{one_line(parts[i - 1], 40)}' holds a value, not a mapping or list")
-    return raw
-
-
-def _policy_specs(raw: dict) -> None:
-    """Allow `policies: [paper, none]` as shorthand for [{name: paper}, {name: none}]."""
-    for key in ("policies", "models"):
-        items = raw.get(key)
-        if isinstance(items, list):
-            raw[key] = [{"name": i} if isinstance(i, str) else i for i in items]
-
-
-def _describe(exc: ValidationError) -> str:
-    """Pydantic's errors as 'key.path: message; ...' on one line, the first MAX_ERRORS of them."""
-    lines = []
-    for err in exc.errors():
-        where = one_line(".".join(str(x) for x in err["loc"] if x not in _TAGS), 120) or "(top level)"
-        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
-        lines.append(f"{where}: {one_line(msg)}")
-    more = len(lines) - MAX_ERRORS
-    return "; ".join(lines[:MAX_ERRORS]) + (f"; and {more} more" if more > 0 else "")
-
-
-def load_suite(path: str | Path, overrides: list[str] | None = None) -> tuple[Suite, Path]:
-    """Read and validate a suite YAML (safe_load with size, depth and alias limits; nothing in it is evaluated).
-
-    Every problem is one CmrbenchError line that names the file or --set item and the key.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise CmrbenchError(f"suite {path}: no such file")
-    raw = load_file(path, f"suite {path}")
-    if raw is None:
-        raise CmrbenchError(f"suite {path}: the file is empty; a suite needs at least name, data and training")
-    if not isinstance(raw, dict):
-        raise CmrbenchError(f"suite {path}: the top level must be a mapping")
-    _policy_specs(raw)  # before overrides (so policies.0.name works) and after (so policies=[a, b] works)
-    raw = apply_overrides(raw, overrides or [])
-    _policy_specs(raw)
-    try:
-        return Suite.model_validate(raw), path.parent.resolve()
-    except ValidationError as exc:
-        raise CmrbenchError(f"suite {path}: {_describe(exc)}") from None
-    except RecursionError:  # the loader's depth limit comes first; a last resort
-        raise CmrbenchError(f"suite {path}: nested too deeply") from None
-
-
-def config_hash(obj: Any) -> str:
-    """A stable short hash of a JSON-able configuration."""
-    return hashlib.sha1(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:12]

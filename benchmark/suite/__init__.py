@@ -1,0 +1,25 @@
+"""Suites: the schema of a suite YAML (schema.py) and how a file and its --set overrides become one (loading.py)."""
+from __future__ import annotations
+
+from .loading import apply_overrides, load_suite
+from .schema import (
+    Data,
+    DataSource,
+    Evaluation,
+    JobSpec,
+    ModelSpec,
+    Optimizer,
+    PolicySpec,
+    PreprocessCfg,
+    Protocol,
+    Schedule,
+    Selection,
+    Split,
+    Suite,
+    Synth,
+    Training,
+)
+
+__all__ = ["Data", "DataSource", "Evaluation", "JobSpec", "ModelSpec", "Optimizer", "PolicySpec", "PreprocessCfg",
+           "Protocol", "Schedule", "Selection", "Split", "Suite", "Synth", "Training", "apply_overrides",
+           "load_suite"]
