@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 
 from .tables import Table
 
 
+def _one_line(value: object) -> str:
+    return " ".join(str(value).split())  # a name holding a newline must not end a table row or a comment
+
+
 def _cells(df: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
-    return [str(c) for c in df.columns], [[str(v) for v in row] for row in df.itertuples(index=False)]
+    return [_one_line(c) for c in df.columns], [[_one_line(v) for v in row] for row in df.itertuples(index=False)]
 
 
 def to_markdown(t: Table) -> str:
@@ -25,18 +30,20 @@ def to_markdown(t: Table) -> str:
     return "\n".join(lines + [""] + [f"{n}  " for n in t.notes] + [""])
 
 
+_TEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "_": r"\_", "#": r"\#",
+        "$": r"\$", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}", "–": "--", "—": "---", "±": r"$\pm$"}
+_TEX_CHARS = re.compile("|".join(re.escape(c) for c in _TEX))
+
+
 def _tex(s: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"),
-                 ("$", r"\$"), ("–", "--"), ("—", "---"),
-                 ("±", r"$\pm$")):
-        s = s.replace(a, b)
-    return s
+    """Text as LaTeX that typesets it and runs nothing (every special character escaped in one pass)."""
+    return _TEX_CHARS.sub(lambda m: _TEX[m.group()], _one_line(s))
 
 
 def to_latex(t: Table) -> str:
     """A booktabs tabular with caption and notes."""
     if t.absent:
-        return f"% {t.title}\n% No data: {t.absent}.\n"
+        return f"% {_one_line(t.title)}\n% No data: {_one_line(t.absent)}.\n"
     head, rows = _cells(t.wide)
     out = [r"\begin{table}[ht]", r"\centering", f"\\caption{{{_tex(t.title)}}}", r"\small",
            f"\\begin{{tabular}}{{{'l' * len(head)}}}", r"\toprule", " & ".join(map(_tex, head)) + r" \\",
