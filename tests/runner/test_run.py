@@ -130,3 +130,32 @@ def test_predict_segments_nifti_with_a_checkpoint(tiny_suite, tmp_path):
     src = nib.load(image)
     assert seg.shape == src.shape and np.allclose(seg.affine, src.affine)
     assert set(np.unique(np.asarray(seg.dataobj))) <= {0, 1, 2, 3}
+
+
+def test_a_run_whose_every_job_fails_says_so_and_exits_1(tiny_suite, tmp_path):
+    out = tmp_path / "failing"
+    result = run_cli("run", tiny_suite, "--out", out, "--set", "models=[{name: unet_test, kwargs: {no_such: 1}}]")
+    assert result.exit_code == 1
+    assert "2 job(s) failed" in " ".join(result.output.split())
+    errors = pd.read_csv(out / "results/errors.csv")
+    assert list(errors.what) == ["job failed", "job failed"] and errors.why.str.contains("no_such").all()
+
+
+def test_a_path_like_subject_in_a_target_manifest_writes_nothing_outside_out(tiny_suite, tmp_path, shared_cache):
+    from benchmark.synth.cohorts import generate_cohort
+
+    cohort = tmp_path / "bscmr"
+    generate_cohort("bscmr", cohort, 2, seed=1)
+    manifest = pd.read_csv(cohort / "manifest.csv", dtype=str, keep_default_na=False)
+    manifest["subject"] = manifest["subject"].replace("BSCMR0001", "../../escaped")
+    manifest.to_csv(cohort / "hostile.csv", index=False)
+    out = tmp_path / "deep" / "out"
+    result = run_cli("run", tiny_suite, "--out", out, "--set", "policies=[none]",
+                     "--set", f"data.targets=[{{name: hostile, manifest: {cohort / 'hostile.csv'}}}]")
+    assert result.exit_code == 0, result.output
+    errors = pd.read_csv(out / "results/errors.csv", dtype=str)
+    row = errors[errors.subject == "../../escaped"]
+    assert len(row) == 2 and (row.what == "bad row").all() and row.why.str.contains("looks like a path").all()
+    assert not list(tmp_path.rglob("escaped*"))  # neither a prediction nor a cache file was named after it
+    scored = pd.read_csv(out / "results/cases.csv", dtype=str)
+    assert set(scored[scored.dataset == "hostile"].subject) == {"BSCMR0002"}
