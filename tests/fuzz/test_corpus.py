@@ -1,4 +1,4 @@
-"""Run every hostile input of corpus.py and check the promise (see README.md)."""
+"""Run every hostile input of the corpus package and check the promise (see README.md)."""
 from __future__ import annotations
 
 import csv
