@@ -91,6 +91,20 @@ def _leaderboards(pattern: str) -> None:
     console.print(table)
 
 
+@lister("launchers")
+def _launchers(pattern: str) -> None:
+    from ..console import console
+    from ..launchers import LAUNCHERS
+
+    table = _table("name", "origin", "what", "needs")
+    for e in LAUNCHERS.entries(pattern):
+        doc = (e.obj.__doc__ or "").strip().splitlines()
+        extra = e.meta.get("extra")
+        table.add_row(e.name, e.origin, doc[0] if doc else "", f"pip install 'cmrbench[{extra}]'" if extra else "")
+    console.print(table)
+    _print_broken("cmrbench.launchers")
+
+
 @lister("cohorts")
 def _cohorts(pattern: str) -> None:
     from ..console import console
@@ -134,7 +148,7 @@ def _sites(pattern: str) -> None:
 
 
 @app.command("list")
-def list_(kind: str = typer.Argument(..., help="models, policies, datasets, leaderboards, cohorts, scanners or sites"),
+def list_(kind: str = typer.Argument(..., help="models, policies, datasets, leaderboards, launchers, cohorts, scanners or sites"),
           pattern: str = typer.Argument("*", help="wildcard filter, e.g. 'unet*'")) -> None:
     """List what is registered, with where each comes from."""
     from ..errors import CmrbenchError

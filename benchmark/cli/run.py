@@ -18,9 +18,9 @@ def validate(suite: Path = typer.Argument(..., help="suite YAML"),
     from ..console import console
     from ..data.adapters import DATASETS
     from ..errors import CmrbenchError
+    from ..launchers import LAUNCHERS
     from ..leaderboards import LEADERBOARDS
     from ..plugins import load_plugin_file
-    from ..run.launchers import LAUNCHERS
     from ..run.runner import plan_jobs
     from ..run.sources import resolve_path
     from ..suite import load_suite
@@ -43,7 +43,7 @@ def validate(suite: Path = typer.Argument(..., help="suite YAML"),
         raise CmrbenchError("; ".join(missing))
     for name in spec.leaderboards or []:
         LEADERBOARDS.resolve(name)
-    LAUNCHERS.resolve(spec.launcher)
+    LAUNCHERS.resolve(spec.launcher.name)
     plans = plan_jobs(spec)
     if not plans:
         raise CmrbenchError(f"suite {suite}: no jobs (add models and policies, or jobs)")
@@ -63,7 +63,10 @@ def validate(suite: Path = typer.Argument(..., help="suite YAML"),
 def run(suite: Path = typer.Argument(..., help="suite YAML"),
         out: Path | None = typer.Option(None, "--out", "-o", help="run folder (default runs/<suite name>)"),
         device: str | None = typer.Option(None, "--device", help="cpu, cuda, cuda:1 ... (default: the suite's)"),
-        launcher: str | None = typer.Option(None, "--launcher", help="local or gpus (default: the suite's)"),
+        launcher: str | None = typer.Option(None, "--launcher", help="local, gpus, ray, slurm or a plugin's "
+                                            "(default: the suite's; see `cmrbench list launchers`)"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="prepare and write the job files, then print what "
+                                     "the launcher would submit instead of running it"),
         overrides: list[str] = typer.Option([], "--set", help=SET_HELP),
         profile: bool = typer.Option(False, "--profile", help="print where the wall time went, per phase")) -> None:
     """Train, evaluate, and write results and leaderboards; a rerun resumes where it stopped."""
@@ -75,7 +78,9 @@ def run(suite: Path = typer.Argument(..., help="suite YAML"),
     device_set = [f"device={device}"] if device is not None else []  # validated like the suite's own value
     spec, base = load_suite(suite, [*overrides, *device_set])
     out = out or Path("runs") / spec.name
-    results = run_suite(spec, base, out, device, launcher)
+    results = run_suite(spec, base, out, device, launcher, dry_run)
+    if dry_run:
+        return
     from ..leaderboards import build_all
 
     for t in build_all(results, ["table3_methods"]):

@@ -14,20 +14,25 @@ import yaml
 
 from ..atomic import write_text_atomic
 from ..console import console, track
-from ..data.problems import Problem
+from ..data.problems import Problem, read_problems, write_problems
 from ..digest import digest_json
+from ..errors import CmrbenchError
+from ..launchers import describe_launch
 from ..preprocess import PreparedStore
 from ..results import Results
-from ..suite import Suite
+from ..suite import LauncherSpec, Suite
 from .clean import PLAN_FILE
 from .collect import collect
 from .datasets import RunData, resolve_data, rows_digest
 from .evaluation import eval_rows
-from .job import Context, Job, run_job, training_rows
+from .job import Context, Job, training_rows
+from .jobfile import read_job_file, write_job_file
 from .jobs import EvalPlan, TrainPlan, build_policy, eval_plan, grid, preprocess_for, training_config, with_id
 from .profile import add, breakdown, phase, reset
 from .sources import resolve_path
-from .store import RunLock, ensure_writable_dir
+from .store import JobDir, RunLock, ensure_writable_dir
+
+DATA_PROBLEMS = "data_problems.csv"  # what resolving and preparing the data found, kept for `cmrbench collect`
 
 
 def plan_jobs(suite: Suite) -> list[TrainPlan]:
@@ -100,12 +105,14 @@ def _prepare(suite: Suite, jobs: list[Job], data: RunData, cache: Path) -> list[
     return problems
 
 
-def run_suite(suite: Suite, base: Path, out: Path, device: str | None = None, launcher: str | None = None) -> Results:
-    """The whole run; safe to call again on the same OUT (finished work is skipped)."""
-    from ..leaderboards import write_leaderboards
+def run_suite(suite: Suite, base: Path, out: Path, device: str | None = None, launcher: str | None = None,
+              dry_run: bool = False) -> Results:
+    """The whole run; safe to call again on the same OUT (finished work is skipped).
+
+    With `dry_run`, data are resolved and prepared and every job file written, then what the launcher would
+    dispatch is printed instead of running it."""
+    from ..launchers import LAUNCHERS
     from ..plugins import load_plugin_file
-    from ..provenance import provenance
-    from .launchers import LAUNCHERS
 
     out = Path(out)
     reset()
@@ -118,7 +125,8 @@ def run_suite(suite: Suite, base: Path, out: Path, device: str | None = None, la
         # a suite's own cache path is relative to the suite file; the default lives inside OUT
         cache = resolve_path(base, suite.data.cache) if suite.data.cache else out.resolve() / "cache"
         ensure_writable_dir(cache, "cache")
-        launch = LAUNCHERS.get(launcher or suite.launcher)
+        spec = suite.launcher if launcher in (None, suite.launcher.name) else LauncherSpec(name=launcher)
+        launch = LAUNCHERS.get(spec.name)
         device_name = resolve_device(device or suite.device)
         precision = _resolved_precision(suite, device_name)
         with phase("data generation and indexing"):
@@ -129,22 +137,56 @@ def run_suite(suite: Suite, base: Path, out: Path, device: str | None = None, la
             problems += _prepare(suite, jobs, data, cache)
         n_evals = sum(len(j.evals) for j in jobs)
         console.print(f"suite '{suite.name}': {len(jobs)} training(s), {n_evals} evaluation(s) on {device_name} "
-                      f"({precision}) with launcher '{launcher or suite.launcher}'")
+                      f"({precision}) with launcher '{spec.name}'")
         ctx = Context(suite, base, out, cache, data, precision)
-        for summary in launch([(j, ctx) for j in jobs], run_job, device_name):
+        dirs = [JobDir(out, j.train.id).path for j in jobs]
+        for job, folder in zip(jobs, dirs):
+            write_job_file(folder, job, ctx, device_name)
+        write_problems(_unique(problems), out / DATA_PROBLEMS)
+        if dry_run:
+            console.print(describe_launch(spec, dirs, device_name), markup=False, soft_wrap=True)
+            return Results()
+        for summary in launch(dirs, device_name, spec.options):
             add(summary.get("timings", {}))
-        with phase("collecting results"):
-            results, pending = collect(out, jobs, _unique(problems))
-        for line in pending:
-            console.print(f"[yellow]pending[/] {line}", markup=True)
-        results.write(out)
-        prov = provenance(suite=suite.name, seeds=",".join(map(str, suite.seeds)), device=device_name,
-                          precision=precision, selection=",".join(suite.training.selection.rules))
-        write_text_atomic(out / "results" / "provenance.yaml", yaml.safe_dump(prov, sort_keys=False))
-        with phase("tables, figures and report"):
-            write_leaderboards(results, out, prov, names=suite.leaderboards)
+        results = finish(out)
         _write_profile(out, time.perf_counter() - start)
         return results
+
+
+def finish(out: Path) -> Results:
+    """Collect whatever jobs of OUT's plan are done into results/ and leaderboards/; list those that are not."""
+    from ..leaderboards import write_leaderboards
+    from ..provenance import provenance
+
+    jobs, suite, device, precision = planned_jobs(out)
+    with phase("collecting results"):
+        problems = read_problems(out / DATA_PROBLEMS) if (out / DATA_PROBLEMS).is_file() else []
+        results, pending = collect(out, jobs, problems)
+    for line in pending:
+        console.print(f"[yellow]pending[/] {line}", markup=True)
+    results.write(out)
+    prov = provenance(suite=suite.name, seeds=",".join(map(str, suite.seeds)), device=device, precision=precision,
+                      selection=",".join(suite.training.selection.rules))
+    write_text_atomic(out / "results" / "provenance.yaml", yaml.safe_dump(prov, sort_keys=False))
+    with phase("tables, figures and report"):
+        write_leaderboards(results, out, prov, names=suite.leaderboards)
+    return results
+
+
+def planned_jobs(out: Path) -> tuple[list[Job], Suite, str, str]:
+    """The jobs OUT's last run planned (plan.json and each job's job.json), its suite, device and precision."""
+    plan_path = Path(out) / PLAN_FILE
+    if not plan_path.is_file():
+        raise CmrbenchError(f"{out}: no {PLAN_FILE}; run the suite there first (cmrbench run SUITE --out {out})")
+    try:
+        ids = list(json.loads(plan_path.read_text(encoding="utf-8")))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CmrbenchError(f"{plan_path}: damaged ({exc}); rerun the suite to write it again") from None
+    read = [read_job_file(JobDir(out, i).path) for i in ids]
+    if not read:
+        raise CmrbenchError(f"{plan_path}: plans no job")
+    _, ctx, device = read[0]
+    return [job for job, _, _ in read], ctx.suite, device, ctx.precision
 
 
 def _write_profile(out: Path, total: float) -> None:

@@ -7,6 +7,7 @@ from .schema import (
     DataSource,
     Evaluation,
     JobSpec,
+    LauncherSpec,
     ModelSpec,
     Optimizer,
     PolicySpec,
@@ -20,6 +21,6 @@ from .schema import (
     Training,
 )
 
-__all__ = ["Data", "DataSource", "Evaluation", "JobSpec", "ModelSpec", "Optimizer", "PolicySpec", "PreprocessCfg",
-           "Protocol", "Schedule", "Selection", "Split", "Suite", "Synth", "Training", "apply_overrides",
-           "load_suite"]
+__all__ = ["Data", "DataSource", "Evaluation", "JobSpec", "LauncherSpec", "ModelSpec", "Optimizer", "PolicySpec",
+           "PreprocessCfg", "Protocol", "Schedule", "Selection", "Split", "Suite", "Synth", "Training",
+           "apply_overrides", "load_suite"]

@@ -256,6 +256,18 @@ class Protocol(Strict):
         return value
 
 
+class LauncherSpec(BaseModel):
+    """Where jobs run: a registered launcher's name and its own options (checked by the launcher)."""
+
+    model_config = ConfigDict(extra="allow")
+    name: str = "local"
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The launcher's options: everything but its name."""
+        return dict(self.model_extra or {})
+
+
 class Suite(Strict):
     """A whole benchmark: data, preprocessing, training, the models x policies x seeds grid, extra jobs."""
 
@@ -272,9 +284,14 @@ class Suite(Strict):
     grid: bool = True  # models x policies x seeds; false: only the explicit jobs
     jobs: list[JobSpec] = Field(default_factory=list)
     leaderboards: list[str] | None = None
-    launcher: str = "local"
+    launcher: LauncherSpec = Field(default_factory=lambda: LauncherSpec(name="local"))
     device: str = "auto"
     save_predictions: bool = True
+
+    @field_validator("launcher", mode="before")
+    @classmethod
+    def _launcher_by_name(cls, value: Any) -> Any:
+        return {"name": value} if isinstance(value, str) else value  # `launcher: ray` is `launcher: {name: ray}`
 
     @field_validator("name")
     @classmethod
