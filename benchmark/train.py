@@ -32,6 +32,7 @@ class TrainResult:
     best_step: int
     best_metric: float
     seconds: float
+    first_step_unix: float | None = None  # when this process finished its first step (None: nothing left to do)
 
 
 def step_seed(seed: int, step: int, stream: int) -> int:
@@ -195,10 +196,12 @@ class Trainer:
         if self.resume():
             self.log(event="resumed", step=self.step)
         losses: list[float] = []
+        first_step: float | None = None
         while self.step < self.total:
             images, labels = self.batch(self.step)
             losses.append(self.train_step(self.step, images, labels))
             self.step += 1
+            first_step = first_step or time.time()
             if progress:
                 progress(self.step, self.total, losses[-1])
             at_end = self.step == self.total
@@ -219,4 +222,4 @@ class Trainer:
                 losses = []
             if self.step % self.cfg.checkpoint_every == 0 or at_end:
                 self.save_last()
-        return TrainResult(self.step, self.best_step, self.best_metric, time.perf_counter() - start)
+        return TrainResult(self.step, self.best_step, self.best_metric, time.perf_counter() - start, first_step)

@@ -10,12 +10,14 @@ from . import app
 
 @app.command("run-job")
 def run_job_cmd(folder: Path = typer.Argument(..., help="a job folder, OUT/jobs/<id>"),
-                device: str | None = typer.Option(None, "--device", help="default: the device the run chose")) -> None:
+                device: str | None = typer.Option(None, "--device", help="default: the device the run chose"),
+                threads: int | None = typer.Option(None, "--threads", min=1,
+                                                   help="CPU threads (the suite's `threads` wins)")) -> None:
     """Train (or resume) and evaluate one job of a run, wherever this command runs; exit 1 if it fails."""
     from ..console import console
     from ..run.jobfile import run_job_dir
 
-    summary = run_job_dir(folder, device, launcher="run-job")
+    summary = run_job_dir(folder, device, launcher="run-job", threads=threads)
     if "failed" in summary:
         console.print(f"[red]failed[/]: {summary['failed']} (see {folder / 'error.txt'})")
         raise typer.Exit(1)
@@ -36,8 +38,9 @@ def collect_cmd(out: Path = typer.Argument(..., help="a run folder")) -> None:
 
 @app.command("status")
 def status_cmd(out: Path = typer.Argument(..., help="a run folder")) -> None:
-    """Per job: done, running, failed (with its last line) or pending, and where it ran."""
+    """Per job: done, running, failed (with its last line), stopped (killed; rerun resumes) or pending, and where."""
     from rich.table import Table
+    from rich.text import Text
 
     from ..console import console
     from ..run.status import job_states
@@ -46,7 +49,7 @@ def status_cmd(out: Path = typer.Argument(..., help="a run folder")) -> None:
     table = Table("job", "state", "evaluations", "where", "last line", box=None)
     for s in states:
         colour = {"done": "green", "running": "cyan", "failed": "red"}.get(s.state, "yellow")
-        table.add_row(s.job, f"[{colour}]{s.state}[/]", s.evaluations, s.where, s.last)
+        table.add_row(s.job, Text(s.state, style=colour), s.evaluations, Text(s.where), Text(s.last))
     console.print(table)
-    counts = {k: sum(s.state == k for s in states) for k in ("done", "running", "failed", "pending")}
+    counts = {k: sum(s.state == k for s in states) for k in ("done", "running", "failed", "stopped", "pending")}
     console.print(", ".join(f"{n} {k}" for k, n in counts.items()))

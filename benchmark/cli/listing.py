@@ -94,13 +94,16 @@ def _leaderboards(pattern: str) -> None:
 @lister("launchers")
 def _launchers(pattern: str) -> None:
     from ..console import console
+    from rich.text import Text
+
     from ..launchers import LAUNCHERS
 
     table = _table("name", "origin", "what", "needs")
     for e in LAUNCHERS.entries(pattern):
         doc = (e.obj.__doc__ or "").strip().splitlines()
         extra = e.meta.get("extra")
-        table.add_row(e.name, e.origin, doc[0] if doc else "", f"pip install 'cmrbench[{extra}]'" if extra else "")
+        needs = Text(f"pip install 'cmrbench[{extra}]'" if extra else "")  # Text: [ray] is not markup
+        table.add_row(e.name, e.origin, doc[0] if doc else "", needs)
     console.print(table)
     _print_broken("cmrbench.launchers")
 
@@ -148,7 +151,8 @@ def _sites(pattern: str) -> None:
 
 
 @app.command("list")
-def list_(kind: str = typer.Argument(..., help="models, policies, datasets, leaderboards, launchers, cohorts, scanners or sites"),
+def list_(kind: str = typer.Argument(..., help="models, policies, datasets, leaderboards, launchers, cohorts, "
+                                     "scanners or sites"),
           pattern: str = typer.Argument("*", help="wildcard filter, e.g. 'unet*'")) -> None:
     """List what is registered, with where each comes from."""
     from ..errors import CmrbenchError

@@ -18,7 +18,7 @@ def validate(suite: Path = typer.Argument(..., help="suite YAML"),
     from ..console import console
     from ..data.adapters import DATASETS
     from ..errors import CmrbenchError
-    from ..launchers import LAUNCHERS
+    from ..launchers import launcher_options
     from ..leaderboards import LEADERBOARDS
     from ..plugins import load_plugin_file
     from ..run.runner import plan_jobs
@@ -43,7 +43,7 @@ def validate(suite: Path = typer.Argument(..., help="suite YAML"),
         raise CmrbenchError("; ".join(missing))
     for name in spec.leaderboards or []:
         LEADERBOARDS.resolve(name)
-    LAUNCHERS.resolve(spec.launcher.name)
+    launcher_options(spec.launcher.name, spec.launcher.options)
     plans = plan_jobs(spec)
     if not plans:
         raise CmrbenchError(f"suite {suite}: no jobs (add models and policies, or jobs)")

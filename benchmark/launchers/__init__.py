@@ -9,6 +9,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+
 from ..errors import CmrbenchError
 from ..registry import Registry
 
@@ -27,16 +29,33 @@ LAUNCHERS: Registry[Launch] = Registry("launcher", discover=_discover)
 Describe = Callable[[Sequence[Path], str, dict[str, Any]], str]
 
 
-def register_launcher(name: str, describe: Describe | None = None,
-                      extra: str | None = None) -> Callable[[Launch], Launch]:
-    """Decorator: register a launcher under `name`; `describe` says what a --dry-run would submit, `extra` which
-    pip extra installs what it needs."""
+class NoOptions(BaseModel):
+    """A launcher that takes no options."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def register_launcher(name: str, describe: Describe | None = None, extra: str | None = None,
+                      options: type[BaseModel] = NoOptions) -> Callable[[Launch], Launch]:
+    """Decorator: register a launcher under `name`; `options` validates the suite's `launcher:` settings,
+    `describe` says what a --dry-run would submit, `extra` which pip extra installs what it needs."""
 
     def wrap(fn: Launch) -> Launch:
-        LAUNCHERS.add(name, fn, describe=describe, extra=extra)
+        LAUNCHERS.add(name, fn, describe=describe, extra=extra, options=options)
         return fn
 
     return wrap
+
+
+def launcher_options(name: str, options: dict[str, Any]) -> Any:
+    """The launcher's options, validated by the model it registered; one line naming every bad key."""
+    from ..suite.loading import describe_errors
+
+    model = LAUNCHERS.entry(name).meta.get("options") or NoOptions
+    try:
+        return model.model_validate(options)
+    except ValidationError as exc:
+        raise CmrbenchError(f"launcher '{name}': {describe_errors(exc)}") from None
 
 
 def describe_launch(spec: Any, dirs: Sequence[Path], device: str) -> str:
@@ -45,12 +64,6 @@ def describe_launch(spec: Any, dirs: Sequence[Path], device: str) -> str:
     if describe is not None:
         return str(describe(dirs, device, spec.options))
     return "\n".join(f"cmrbench run-job {d} --device {device}" for d in dirs)
-
-
-def no_options(name: str, options: dict[str, Any]) -> None:
-    """Refuse options a launcher does not take."""
-    if options:
-        raise CmrbenchError(f"launcher '{name}' takes no options (got {', '.join(sorted(options))})")
 
 
 def needs_extra(module: str, extra: str, launcher: str) -> Any:

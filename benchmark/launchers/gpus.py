@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CmrbenchError
-from . import no_options, register_launcher
+from . import launcher_options, register_launcher
 
 
 def _worker(args: tuple[Path, str]) -> dict[str, Any]:
@@ -23,7 +23,7 @@ def gpus(dirs: Sequence[Path], device: str, options: dict[str, Any]) -> list[dic
     """One process per visible CUDA device (spawned: it loads the suite's plugin files itself)."""
     import torch
 
-    no_options("gpus", options)
+    launcher_options("gpus", options)
     n = torch.cuda.device_count()
     if n < 1:
         raise CmrbenchError("launcher 'gpus' needs at least one visible CUDA device; use --launcher local")

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import no_options, register_launcher
+from . import launcher_options, register_launcher
 
 
 @register_launcher("local")
@@ -13,5 +13,5 @@ def local(dirs: Sequence[Path], device: str, options: dict[str, Any]) -> list[di
     """One job after another on one device."""
     from ..run.jobfile import run_job_dir
 
-    no_options("local", options)
+    launcher_options("local", options)
     return [run_job_dir(d, device, launcher="local") for d in dirs]

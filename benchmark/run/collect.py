@@ -13,7 +13,7 @@ from ..results import ERROR_COLUMNS, JOB_COLUMNS, Results, read_table
 from .job import Job
 from .store import JobDir
 
-JOB_EXTRA = ["heldout", "precision", "train_seconds", "best_step"]
+JOB_EXTRA = ["heldout", "precision", "threads", "train_seconds", "best_step"]
 
 
 def collect(out: Path, jobs: list[Job], data_problems: list[Problem]) -> tuple[Results, list[str]]:

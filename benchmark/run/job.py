@@ -127,4 +127,5 @@ def train(plan: TrainPlan, ctx: Context, jd: JobDir, device_name: str, timings: 
     with training_progress(plan.method, trainer.total) as update, phase(TRAINING, timings):
         result = trainer.fit(update)
     return {"parameters": params, "operations": ";".join(policy.operations()), "best_step": result.best_step,
-            "train_seconds": round(result.seconds, 1), "precision": trainer.precision}
+            "train_seconds": round(result.seconds, 1), "precision": trainer.precision,
+            "threads": torch.get_num_threads(), "first_step_unix": result.first_step_unix}

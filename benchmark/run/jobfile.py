@@ -71,19 +71,37 @@ def read_job_file(folder: Path) -> tuple[Job, Context, str]:
     return Job(train, evals), ctx, str(record["device"])
 
 
-def run_job_dir(folder: Path, device: str | None = None, launcher: str = "run-job") -> dict[str, Any]:
-    """Train (or resume) and evaluate the job in `folder`; returns its summary (with 'failed' on failure)."""
+def run_job_dir(folder: Path, device: str | None = None, launcher: str = "run-job",
+                threads: int | None = None) -> dict[str, Any]:
+    """Train (or resume) and evaluate the job in `folder`; returns its summary (with 'failed' on failure).
+
+    Torch uses the suite's `threads`, else `threads` (what the launcher allots), else its own default."""
+    import torch
+
     job, ctx, chosen = read_job_file(folder)
     folder = Path(folder).resolve()
     device = device or chosen
+    before = torch.get_num_threads()
+    torch.set_num_threads(ctx.suite.threads or threads or before)
     where = {"host": socket.gethostname(), "pid": os.getpid(), "launcher": launcher, "device": device,
-             "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    with _running(folder), _log_to(folder / LOG_FILE):
+             "threads": torch.get_num_threads(), "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    with _running(folder), _log_to(folder / LOG_FILE), _threads_restored(before):
         write_text_atomic(folder / WHERE_FILE, json.dumps(where, indent=1))
         summary = run_job((job, ctx), device)
         where.update(finished=time.strftime("%Y-%m-%dT%H:%M:%S"), state="failed" if "failed" in summary else "done")
         write_text_atomic(folder / WHERE_FILE, json.dumps(where, indent=1))
     return summary
+
+
+@contextlib.contextmanager
+def _threads_restored(n: int) -> Iterator[None]:
+    """Give torch back the thread count it had (a local launcher runs jobs in the caller's process)."""
+    import torch
+
+    try:
+        yield
+    finally:
+        torch.set_num_threads(n)
 
 
 @contextlib.contextmanager

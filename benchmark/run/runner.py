@@ -111,7 +111,7 @@ def run_suite(suite: Suite, base: Path, out: Path, device: str | None = None, la
 
     With `dry_run`, data are resolved and prepared and every job file written, then what the launcher would
     dispatch is printed instead of running it."""
-    from ..launchers import LAUNCHERS
+    from ..launchers import LAUNCHERS, launcher_options
     from ..plugins import load_plugin_file
 
     out = Path(out)
@@ -127,6 +127,7 @@ def run_suite(suite: Suite, base: Path, out: Path, device: str | None = None, la
         ensure_writable_dir(cache, "cache")
         spec = suite.launcher if launcher in (None, suite.launcher.name) else LauncherSpec(name=launcher)
         launch = LAUNCHERS.get(spec.name)
+        launcher_options(spec.name, spec.options)  # bad launcher settings fail here, before any work
         device_name = resolve_device(device or suite.device)
         precision = _resolved_precision(suite, device_name)
         with phase("data generation and indexing"):

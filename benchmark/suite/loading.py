@@ -57,7 +57,7 @@ def _policy_specs(raw: dict) -> None:
             raw[key] = [{"name": i} if isinstance(i, str) else i for i in items]
 
 
-def _describe(exc: ValidationError) -> str:
+def describe_errors(exc: ValidationError) -> str:
     """Pydantic's errors as 'key.path: message; ...' on one line, the first MAX_ERRORS of them."""
     lines = []
     for err in exc.errors():
@@ -87,6 +87,6 @@ def load_suite(path: str | Path, overrides: list[str] | None = None) -> tuple[Su
     try:
         return Suite.model_validate(raw), path.parent.resolve()
     except ValidationError as exc:
-        raise CmrbenchError(f"suite {path}: {_describe(exc)}") from None
+        raise CmrbenchError(f"suite {path}: {describe_errors(exc)}") from None
     except RecursionError:  # the loader's depth limit comes first; a last resort
         raise CmrbenchError(f"suite {path}: nested too deeply") from None

@@ -286,6 +286,9 @@ class Suite(Strict):
     leaderboards: list[str] | None = None
     launcher: LauncherSpec = Field(default_factory=lambda: LauncherSpec(name="local"))
     device: str = "auto"
+    # CPU threads per job. On a CPU, results depend on it (reductions split differently), so fix it to compare
+    # runs across launchers; unset: the launcher's allotment (ray num_cpus, slurm cpus_per_job; local: torch's)
+    threads: int | None = Field(None, ge=1, le=1024)
     save_predictions: bool = True
 
     @field_validator("launcher", mode="before")
