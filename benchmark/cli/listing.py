@@ -93,9 +93,9 @@ def _leaderboards(pattern: str) -> None:
 
 @lister("launchers")
 def _launchers(pattern: str) -> None:
-    from ..console import console
     from rich.text import Text
 
+    from ..console import console
     from ..launchers import LAUNCHERS
 
     table = _table("name", "origin", "what", "needs")

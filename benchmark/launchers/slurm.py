@@ -82,7 +82,7 @@ def _parameters(opts: SlurmOptions, device: str) -> dict[str, Any]:
 def sbatch_script(dirs: Sequence[Path], device: str, options: dict[str, Any], folder: Path) -> str:
     """The sbatch script submitit would submit for this array (needs submitit, not SLURM)."""
     needs_extra("submitit", "slurm", "slurm")
-    from submitit.slurm.slurm import SlurmExecutor, _make_sbatch_string
+    from submitit.slurm.slurm import SlurmExecutor, _convert_mem, _make_sbatch_string
 
     opts = _options(options)
     names = SlurmExecutor._equivalence_dict()
@@ -90,7 +90,7 @@ def sbatch_script(dirs: Sequence[Path], device: str, options: dict[str, Any], fo
     for key, value in _parameters(opts, device).items():
         native[key.removeprefix("slurm_") if key.startswith("slurm_") else str(names.get(key) or key)] = value
     if "mem" in native:
-        native["mem"] = f"{native['mem']}GB"
+        native["mem"] = _convert_mem(native["mem"])  # as SlurmExecutor writes it: 32GB, 1536MB
     command = " ".join([shlex.quote(sys.executable), "-u -m submitit.core._submit", shlex.quote(str(folder))])
     return _make_sbatch_string(command=command, folder=folder, map_count=len(dirs), **native)
 

@@ -84,7 +84,8 @@ def run_job_dir(folder: Path, device: str | None = None, launcher: str = "run-jo
     before = torch.get_num_threads()
     torch.set_num_threads(ctx.suite.threads or threads or before)
     where = {"host": socket.gethostname(), "pid": os.getpid(), "launcher": launcher, "device": device,
-             "threads": torch.get_num_threads(), "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
+             "threads": torch.get_num_threads(), "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+             "started_unix": round(time.time(), 3)}
     with _running(folder), _log_to(folder / LOG_FILE), _threads_restored(before):
         write_text_atomic(folder / WHERE_FILE, json.dumps(where, indent=1))
         summary = run_job((job, ctx), device)

@@ -26,7 +26,7 @@ from .collect import collect
 from .datasets import RunData, resolve_data, rows_digest
 from .evaluation import eval_rows
 from .job import Context, Job, training_rows
-from .jobfile import read_job_file, write_job_file
+from .jobfile import is_running, read_job_file, write_job_file
 from .jobs import EvalPlan, TrainPlan, build_policy, eval_plan, grid, preprocess_for, training_config, with_id
 from .profile import add, breakdown, phase, reset
 from .sources import resolve_path
@@ -144,14 +144,32 @@ def run_suite(suite: Suite, base: Path, out: Path, device: str | None = None, la
         for job, folder in zip(jobs, dirs):
             write_job_file(folder, job, ctx, device_name)
         write_problems(_unique(problems), out / DATA_PROBLEMS)
+        todo = _to_dispatch(out, jobs)
         if dry_run:
-            console.print(describe_launch(spec, dirs, device_name), markup=False, soft_wrap=True)
+            console.print(describe_launch(spec, todo, device_name), markup=False, soft_wrap=True)
             return Results()
-        for summary in launch(dirs, device_name, spec.options):
+        for summary in launch(todo, device_name, spec.options) if todo else []:
             add(summary.get("timings", {}))
+            if "failed" in summary and "method" not in summary:  # the launcher lost it before the job began
+                console.print(f"[red]failed[/] job {summary['job']}: {summary['failed']}", soft_wrap=True)
         results = finish(out)
         _write_profile(out, time.perf_counter() - start)
         return results
+
+
+def _to_dispatch(out: Path, jobs: list[Job]) -> list[Path]:
+    """The job folders with work left, in plan order; done ones and ones running elsewhere are named, not sent."""
+    todo = []
+    for job in jobs:
+        jd = JobDir(out, job.train.id)
+        label = f"{job.train.method} seed {job.train.seed} ({job.train.id})"
+        if jd.trained and all(jd.eval_done(e.id) for e in job.evals):
+            console.print(f"[green]done already[/] {label}: 0 training steps, 0 evaluations")
+        elif is_running(jd.path):
+            console.print(f"[yellow]running elsewhere[/] {label}: not dispatched again (see cmrbench status)")
+        else:
+            todo.append(jd.path)
+    return todo
 
 
 def finish(out: Path) -> Results:
