@@ -99,3 +99,16 @@ def test_a_lost_worker_is_retried_and_the_job_resumes_to_the_same_results(name, 
     assert len(resumed) == 1, "exactly the interrupted job resumes from its last.pt"
     assert json.loads((resumed[0] / "where.json").read_text())["pid"] != victim  # a new process finished it
     assert_same_results(reference[sig], out)
+
+
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="launcher 'gpus' needs a CUDA device")
+def test_gpus_launcher_runs_the_plugin_suite_on_every_visible_gpu(reference, tmp_path):
+    """On a GPU the numbers differ from the CPU's, so this checks that every job ran there, plugin loaded."""
+    mark = reference["tmp"] / "mark-SIGKILL"
+    mark.write_text("present: nothing is interrupted")
+    path = four_job_suite(tmp_path, reference["cache"], mark, "SIGKILL", {"name": "gpus"})
+    out = tmp_path / "gpus"
+    results = run_suite(*load_suite(path, ["device=cuda"]), out)
+    assert len(results.cases) == 4 * 18 and results.errors.empty
+    where = [json.loads(p.read_text()) for p in (out / "jobs").glob("*/where.json")]
+    assert {w["launcher"] for w in where} == {"gpus"} and all(w["device"].startswith("cuda:") for w in where)
