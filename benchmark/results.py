@@ -19,11 +19,13 @@ JOB_COLUMNS = ["job", "method", "model", "policy", "seed", "parameters", "operat
 ERROR_COLUMNS = ["job", "dataset", "subject", "phase", "file", "what", "why"]
 CASE_KEYS = ["job", "dataset", "subject", "phase"]
 EXPECTED_COLUMNS = [*CASE_KEYS, *META_COLUMNS]  # META_COLUMNS ends with labels_present
+CALIBRATION_COLUMNS = [*CASE_KEYS, "selection", "shift", "severity", "structure", "temperature", "bin", "count",
+                       "confidence_sum", "correct_sum"]
 SELECTION_RULES = {"source_val": "best checkpoint on the source validation split",
                    "last": "last checkpoint of training",
                    "oracle": "best checkpoint on labelled validation data of each target (an upper bound)"}
 DEFAULT_SELECTION = "source_val"
-_DTYPES = {"subject": str, "job": str, "seed": str, "labels_present": str, "selection": str}
+_DTYPES = {"subject": str, "job": str, "seed": str, "labels_present": str, "selection": str, "temperature": str}
 
 
 def _frame(columns: list[str]) -> pd.DataFrame:
@@ -32,7 +34,7 @@ def _frame(columns: list[str]) -> pd.DataFrame:
 
 @dataclass
 class Results:
-    """Per-case scores, clinical measures, errors, jobs and the cases each job was expected to score."""
+    """Per-case scores, clinical measures, errors, jobs, expected cases and calibration bin sums (may be empty)."""
 
     cases: pd.DataFrame = field(default_factory=lambda: _frame(CASE_COLUMNS + META_COLUMNS))
     clinical: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -41,6 +43,7 @@ class Results:
     expected: pd.DataFrame = field(default_factory=lambda: _frame(EXPECTED_COLUMNS))
     name: str = ""
     notes: list[str] = field(default_factory=list)
+    calibration: pd.DataFrame = field(default_factory=lambda: _frame(CALIBRATION_COLUMNS))
 
     def with_methods(self) -> pd.DataFrame:
         """cases joined with each job's display name (`method`) and parameter count; `selection` filled in."""
@@ -63,6 +66,10 @@ class Results:
         write_csv_atomic(self.errors, folder / "errors.csv", index=False)
         write_csv_atomic(self.jobs, folder / "jobs.csv", index=False)
         write_csv_atomic(self.expected_cases(), folder / "expected.csv", index=False, float_format="%.6g")
+        if not self.calibration.empty:  # optional: absent from sets evaluated without calibration
+            write_csv_atomic(self.calibration, folder / "calibration.csv", index=False, float_format="%.10g")
+        else:  # nor is one left from an earlier evaluation into this folder
+            (folder / "calibration.csv").unlink(missing_ok=True)
         name = self.name or Path(out).resolve().name
         write_text_atomic(folder / "meta.json", json.dumps({"name": name}, indent=1) + "\n")
         return folder
@@ -106,7 +113,9 @@ def derive_expected(cases: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
 
 # what leaderboard and compare need of each table of a result set, and the numbers they must hold
 REQUIRED_COLUMNS = {"cases.csv": [*CASE_KEYS, "structure", "dice"], "expected.csv": CASE_KEYS,
-                    "jobs.csv": ["job", "method"], "errors.csv": [], "clinical.csv": []}
+                    "jobs.csv": ["job", "method"], "errors.csv": [], "clinical.csv": [],
+                    "calibration.csv": [*CASE_KEYS, "structure", "temperature", "bin", "count", "confidence_sum",
+                                        "correct_sum"]}
 NUMBER_RANGES = {"dice": (0.0, 1.0), "hd95_mm": (0.0, None), "assd_mm": (0.0, None), "vol_pred_ml": (0.0, None),
                  "vol_ref_ml": (0.0, None)}
 
@@ -213,6 +222,14 @@ def _set_name(path: Path, folder: Path) -> str:
     return (folder.parent if folder.name == "results" else path).resolve().name
 
 
+def _calibration(folder: Path) -> pd.DataFrame:
+    """results/calibration.csv, or an empty frame for result sets written without it (it is optional)."""
+    path = folder / "calibration.csv"
+    if not path.is_file():
+        return _frame(CALIBRATION_COLUMNS)
+    return read_table(path, CALIBRATION_COLUMNS, REQUIRED_COLUMNS["calibration.csv"])
+
+
 def load_results(path: str | Path) -> Results:
     """Read a result set from OUT/ or OUT/results/ (expected cases derived when expected.csv is absent).
 
@@ -230,7 +247,8 @@ def load_results(path: str | Path) -> Results:
         return read_table(folder / name, columns, REQUIRED_COLUMNS[name])
 
     res = Results(table("cases.csv", CASE_COLUMNS), table("clinical.csv"), table("errors.csv", ERROR_COLUMNS),
-                  table("jobs.csv", JOB_COLUMNS), table("expected.csv", EXPECTED_COLUMNS), name=_set_name(path, folder))
+                  table("jobs.csv", JOB_COLUMNS), table("expected.csv", EXPECTED_COLUMNS), name=_set_name(path, folder),
+                  calibration=_calibration(folder))
     if res.expected.empty:
         res.expected = res.expected_cases()
     return res

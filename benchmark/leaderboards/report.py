@@ -9,6 +9,7 @@ from ..atomic import WriteError, write_csv_atomic, write_text_atomic
 from ..results import Results
 from .figures import fig4_boxplots, fig8_bland_altman
 from .formats import to_html, to_latex, to_markdown
+from .robustness import fig_reliability
 from .tables import Table, build_all
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px}table.board{border-collapse:collapse;
@@ -18,7 +19,7 @@ p.note{font-size:12px;color:#555;margin:2px 0}p.absent{color:#a00}img{max-width:
 
 def write_leaderboards(res: Results, out: Path, provenance: dict | None = None,
                        names: list[str] | None = None, missing: str = "exclude") -> list[Table]:
-    """Write OUT/leaderboards/: each table as .md/.csv/.tex, fig4 and fig8 PNGs and report.html.
+    """Write OUT/leaderboards/: each table as .md/.csv/.tex, fig4, fig8 and reliability PNGs and report.html.
 
     `missing` says what the tables do with expected cases that were not scored: 'exclude' or 'fail' (Dice 0)."""
     folder = Path(out) / "leaderboards"
@@ -35,12 +36,14 @@ def write_leaderboards(res: Results, out: Path, provenance: dict | None = None,
         else:
             write_csv_atomic(t.tidy, folder / f"{t.name}.csv", index=False, float_format="%.6g")
     figures = [fig4_boxplots(res, folder / "fig4_boxplots.png"),
-               fig8_bland_altman(res, folder / "fig8_bland_altman.png")]
+               fig8_bland_altman(res, folder / "fig8_bland_altman.png"),
+               fig_reliability(res, folder / "fig_reliability.png")]
     parts = ["<h1>cmrbench leaderboards</h1>"]
     if provenance:
         parts.append("<p class='note'>" + html.escape(", ".join(f"{k}: {v}" for k, v in provenance.items())) + "</p>")
     parts += [to_html(t) for t in tables]
-    for name, fig in zip(("Figure 4: Dice per dataset and structure", "Figure 8: Bland-Altman"), figures):
+    for name, fig in zip(("Figure 4: Dice per dataset and structure", "Figure 8: Bland-Altman",
+                          "Reliability diagram per target (calibration)"), figures):
         parts.append(f"<h2>{name}</h2>")
         if fig is None:
             parts.append("<p class='absent'>No data for this figure.</p>")

@@ -56,9 +56,10 @@ def calibration_rows(probs: np.ndarray, reference: np.ndarray, spacing_mm: tuple
     if box is None:
         return []
     ref = np.asarray(reference)[box].ravel()
+    crop = np.asarray(probs)[(slice(None), *box)]
     rows = []
     for name, k in STRUCTURES.items():
-        p = np.asarray(probs[(k, *box)], float).ravel()
+        p = crop[k].astype(np.float64).ravel()
         b = bin_index(p, bins)
         count = np.bincount(b, minlength=bins)
         conf = np.bincount(b, weights=p, minlength=bins)

@@ -6,9 +6,18 @@ import pandas as pd
 import pytest
 import torch
 
-from benchmark.robustness.calibration import (apply_temperature, bin_index, calibration_rows, ece, ece_interval,
-                                              fit_temperature, flip_disagreement, predictive_entropy, reliability,
-                                              subject_bins)
+from benchmark.robustness.calibration import (
+    apply_temperature,
+    bin_index,
+    calibration_rows,
+    ece,
+    ece_interval,
+    fit_temperature,
+    flip_disagreement,
+    predictive_entropy,
+    reliability,
+    subject_bins,
+)
 
 
 def bins_of(p: np.ndarray, correct: np.ndarray, bins: int = 15) -> pd.DataFrame:

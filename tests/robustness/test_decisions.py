@@ -4,8 +4,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmark.robustness.decisions import (CATEGORIES, INTEROBSERVER, beyond_limit_share, cohen_kappa, confusion,
-                                            ef_category, flip_share, kappa_interval)
+from benchmark.robustness.decisions import (
+    CATEGORIES,
+    INTEROBSERVER,
+    beyond_limit_share,
+    cohen_kappa,
+    confusion,
+    ef_category,
+    flip_share,
+    kappa_interval,
+)
 
 MATRIX = np.array([[10, 2, 0], [3, 8, 1], [0, 2, 14]])  # rows auto, columns manual; 40 subjects
 

@@ -6,8 +6,7 @@ from itertools import permutations
 import numpy as np
 import pytest
 
-from benchmark.robustness.failure import (aurc, excess_aurc, optimal_aurc, risk_coverage,
-                                          uncertainty_dice_spearman)
+from benchmark.robustness.failure import aurc, excess_aurc, optimal_aurc, risk_coverage, uncertainty_dice_spearman
 
 RISK = np.array([0.1, 0.5, 0.2, 0.9])
 
