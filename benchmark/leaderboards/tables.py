@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -198,12 +199,17 @@ def table8(res: Results, missing: str = "exclude") -> Table:
     return group_table(res, "table8_pathology", [("pathology", "pathology")], missing)
 
 
+def _natural(name: str) -> list:
+    """A sort key in which table10 follows table9 (digit runs compare as numbers)."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
 def build_all(res: Results, names: list[str] | None = None, missing: str = "exclude") -> list[Table]:
     """Every registered leaderboard (or those named), titled; `missing` goes to builders that accept it."""
     check_missing(missing)
     tables = []
     wanted = {LEADERBOARDS.resolve(n) for n in names} if names else None
-    for e in sorted(LEADERBOARDS.entries(), key=lambda e: (e.name == "bland_altman", e.name)):
+    for e in sorted(LEADERBOARDS.entries(), key=lambda e: (e.name == "bland_altman", _natural(e.name))):
         if wanted is not None and e.name not in wanted:
             continue
         takes_missing = "missing" in inspect.signature(e.obj).parameters
