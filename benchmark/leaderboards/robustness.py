@@ -86,11 +86,11 @@ def _interval_text(value: float, low: float, high: float, n: int) -> str:
     return f"{value:.3f} [{_fmt(low)}, {_fmt(high)}] n={n}"
 
 
-def _setting(frame: pd.DataFrame, column: str, default: float) -> str:
+def _setting(frame: pd.DataFrame, column: str, default: float, unit: str) -> str:
     values = sorted(set(pd.to_numeric(frame[column], errors="coerce").dropna())) if column in frame else []
     if not values:
-        return f"{default:g} (the default; calibration.csv does not record it)"
-    return ", ".join(f"{v:g}" for v in values)
+        return f"{default:g} {unit} (the default; calibration.csv does not record it)"
+    return ", ".join(f"{v:g} {unit}" for v in values)
 
 
 def _shift_label(wide: pd.DataFrame) -> pd.DataFrame:
@@ -128,8 +128,9 @@ def table11(res: Results, shifted: bool = False) -> Table:
     notes = [f"cell: ECE [{INTERVAL}] n = subjects; the voxels of all the cell's cases (phases and seeds) pooled "
              f"into {bins} equal-width bins of p_k on [0, 1], each |mean p_k - share with reference k| weighted by "
              "its voxel count (classwise ECE, Kull et al. 2019; MONAI CalibrationErrorMetric's binning)",
-             f"voxels: inside the reference heart's bounding box dilated by {_setting(frame, 'margin_mm', MARGIN_MM)}"
-             " mm; background voxels count for every structure (p_k should be low there)",
+             f"voxels: inside the reference heart's bounding box dilated by "
+             f"{_setting(frame, 'margin_mm', MARGIN_MM, 'mm')}; background voxels count for every structure "
+             "(p_k should be low there)",
              "T=1: the softmax as trained; fitted T: after temperature scaling (one T per trained model, fitted on "
              "its source validation split by minimising the NLL)",
              *scope_notes, selection_note(frame), seeds_note(frame), *res.notes]
@@ -264,16 +265,17 @@ def table13(res: Results, shifted: bool = False) -> Table:
                                      zip(tidy.kappa, tidy.kappa_low, tidy.kappa_high, tidy.n_ef)]
     wide["category flips"] = [share(v, n) for v, n in zip(tidy.flip_share, tidy.n_ef)]
     edv_limit, lvm_limit = INTEROBSERVER["LVEDV"], INTEROBSERVER["LVM"]
-    wide[f"|LVEDV error| > {edv_limit.half_width:.1f} {edv_limit.unit}"] = [share(v, n) for v, n in
+    wide[f"|LVEDV error| > {edv_limit.half_width:.2f} {edv_limit.unit}"] = [share(v, n) for v, n in
                                                                  zip(tidy.beyond_lvedv_share, tidy.n_lvedv)]
-    wide[f"|LVM error| > {lvm_limit.half_width:.1f} {lvm_limit.unit}"] = [share(v, n) for v, n in
+    wide[f"|LVM error| > {lvm_limit.half_width:.2f} {lvm_limit.unit}"] = [share(v, n) for v, n in
                                                              zip(tidy.beyond_lvm_share, tidy.n_lvm)]
     wide["subjects"] = tidy["n_subjects"]
     wide = _shift_label(wide)
     notes = [f"LVEF category (2021 ESC heart failure guideline, McDonagh et al., Eur Heart J 2021;42:3599-3726): "
              f"HFrEF <= {REDUCED_MAX:g} %, HFmrEF 41-49 % (here ({REDUCED_MAX:g}, {PRESERVED_MIN:g})), "
              f"HFpEF >= {PRESERVED_MIN:g} %; kappa: Cohen's unweighted, automatic vs manual category "
-             f"[{INTERVAL}] n = subjects with both EFs; – where one category holds every subject (kappa undefined)",
+             f"[{INTERVAL}] n = subjects with both EFs (resamples where kappa is undefined are "
+             "dropped); – where one category holds every subject (kappa undefined)",
              _limits_note(edv_limit, lvm_limit),
              SEEDS_AVERAGED, *scope_notes, selection_note(clin), seeds_note(clin), *res.notes]
     return Table(name, "", tidy, wide, notes)
@@ -306,11 +308,11 @@ def fig_reliability(res: Results, path: Path) -> Path | None:
         for (m, t), g in frame[frame["dataset"] == d].groupby(["method", "temperature"]):
             rel = reliability(g)
             label = m if t == "1" else f"{m} (fitted T)"
-            ax.plot(rel["confidence"], rel["accuracy"], "-o" if t == "1" else "--", color=colours[m],
+            ax.plot(rel["confidence"], rel["accuracy"], "-o" if t == "1" else "--s", color=colours[m],
                     markersize=3, linewidth=1, label=label)
         ax.set(xlim=(0, 1), ylim=(0, 1), title=d, xlabel="mean p_k in bin", ylabel="share with reference k")
     axes[0, -1].legend(fontsize=6, loc="upper left")
-    fig.suptitle("Reliability (classwise, LV/MYO/RV pooled; box around the heart)", fontsize=9)
+    fig.suptitle("Classwise reliability, structures pooled", fontsize=9)
     fig.tight_layout()
     replace_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
     plt.close(fig)

@@ -69,7 +69,7 @@ def test_table11_reports_ece_before_and_after_temperature_on_clean_data():
         ["unet + paper", "mnms", "LV", "0.300 [0.300, 0.300] n=2", "0.000 [0.000, 0.000] n=2"]]
     assert t.tidy["voxels"].tolist() == [200, 200]
     notes = " ".join(t.notes)
-    assert "15 equal-width bins" in notes and "dilated by 10 (the default" in notes
+    assert "15 equal-width bins" in notes and "dilated by 10 mm (the default" in notes
     assert "2000 resamples of subjects" in notes and "n = subjects" in notes
     assert "clean data only: 4 rows under graded shifts (noise)" in notes
 
@@ -112,8 +112,8 @@ def test_table13_kappa_flips_and_observer_limits():
     assert (row.flip_share, row.n_ef, row.n_subjects) == (0.25, 4, 4)
     assert (row.beyond_lvedv_share, row.beyond_lvm_share) == (0.25, 0.5)  # |12| > 11.96 mL; |30|, |23| > 22.15 g
     assert t.wide.loc[0, "category flips"] == "25.0 % of 4"
-    assert t.wide.loc[0, "|LVEDV error| > 12.0 mL"] == "25.0 % of 4"
-    assert t.wide.loc[0, "|LVM error| > 22.1 g"] == "50.0 % of 4"
+    assert t.wide.loc[0, "|LVEDV error| > 11.96 mL"] == "25.0 % of 4"
+    assert t.wide.loc[0, "|LVM error| > 22.15 g"] == "50.0 % of 4"
     assert t.wide.loc[0, "kappa (LVEF category)"].startswith("0.556 [")
     assert any("Lawton et al." in n and "11.96 mL" in n for n in t.notes)
 
