@@ -39,6 +39,7 @@ class Results:
     errors: pd.DataFrame = field(default_factory=lambda: _frame(ERROR_COLUMNS))
     jobs: pd.DataFrame = field(default_factory=lambda: _frame(JOB_COLUMNS))
     expected: pd.DataFrame = field(default_factory=lambda: _frame(EXPECTED_COLUMNS))
+    shifts: pd.DataFrame = field(default_factory=pd.DataFrame)  # cases under graded shifts (+ shift, severity)
     name: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -63,6 +64,8 @@ class Results:
         write_csv_atomic(self.errors, folder / "errors.csv", index=False)
         write_csv_atomic(self.jobs, folder / "jobs.csv", index=False)
         write_csv_atomic(self.expected_cases(), folder / "expected.csv", index=False, float_format="%.6g")
+        if not self.shifts.empty or (folder / "shifts.csv").exists():
+            write_csv_atomic(self.shifts, folder / "shifts.csv", index=False, float_format="%.6g")
         name = self.name or Path(out).resolve().name
         write_text_atomic(folder / "meta.json", json.dumps({"name": name}, indent=1) + "\n")
         return folder
@@ -106,7 +109,8 @@ def derive_expected(cases: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
 
 # what leaderboard and compare need of each table of a result set, and the numbers they must hold
 REQUIRED_COLUMNS = {"cases.csv": [*CASE_KEYS, "structure", "dice"], "expected.csv": CASE_KEYS,
-                    "jobs.csv": ["job", "method"], "errors.csv": [], "clinical.csv": []}
+                    "jobs.csv": ["job", "method"], "errors.csv": [], "clinical.csv": [],
+                    "shifts.csv": [*CASE_KEYS, "structure", "dice", "shift", "severity"]}
 NUMBER_RANGES = {"dice": (0.0, 1.0), "hd95_mm": (0.0, None), "assd_mm": (0.0, None), "vol_pred_ml": (0.0, None),
                  "vol_ref_ml": (0.0, None)}
 
@@ -233,6 +237,8 @@ def load_results(path: str | Path) -> Results:
                   table("jobs.csv", JOB_COLUMNS), table("expected.csv", EXPECTED_COLUMNS), name=_set_name(path, folder))
     if res.expected.empty:
         res.expected = res.expected_cases()
+    if (folder / "shifts.csv").is_file():
+        res.shifts = table("shifts.csv")
     return res
 
 
