@@ -51,7 +51,7 @@ def relabel(res: Results, label: str) -> Results:
     if not jobs.empty:
         jobs["method"] = prefix + res.jobs["method"].fillna(res.jobs["job"]).astype(str).to_numpy()
     return Results(jobs_of(res.cases), jobs_of(res.clinical), jobs_of(res.errors), jobs,
-                   jobs_of(res.expected_cases()), name=label, notes=list(res.notes),
+                   jobs_of(res.expected_cases()), jobs_of(res.shifts), name=label, notes=list(res.notes),
                    calibration=jobs_of(res.calibration))
 
 
@@ -107,5 +107,5 @@ def merge_sets(results: list[Results], labels: list[str | None] | None = None) -
     notes = [n for r in sets for n in r.notes] + _fingerprint_notes(sets)
     return Results(cat([r.cases for r in sets]), cat([r.clinical for r in sets]), cat([r.errors for r in sets]),
                    cat([r.jobs for r in sets]).drop_duplicates("job"), cat([r.expected_cases() for r in sets]),
-                   name="+".join(r.name for r in sets), notes=notes,
+                   cat([r.shifts for r in sets]), name="+".join(r.name for r in sets), notes=notes,
                    calibration=cat([r.calibration for r in sets]))

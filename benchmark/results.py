@@ -41,6 +41,7 @@ class Results:
     errors: pd.DataFrame = field(default_factory=lambda: _frame(ERROR_COLUMNS))
     jobs: pd.DataFrame = field(default_factory=lambda: _frame(JOB_COLUMNS))
     expected: pd.DataFrame = field(default_factory=lambda: _frame(EXPECTED_COLUMNS))
+    shifts: pd.DataFrame = field(default_factory=pd.DataFrame)  # cases under graded shifts (+ shift, severity)
     name: str = ""
     notes: list[str] = field(default_factory=list)
     calibration: pd.DataFrame = field(default_factory=lambda: _frame(CALIBRATION_COLUMNS))
@@ -66,6 +67,8 @@ class Results:
         write_csv_atomic(self.errors, folder / "errors.csv", index=False)
         write_csv_atomic(self.jobs, folder / "jobs.csv", index=False)
         write_csv_atomic(self.expected_cases(), folder / "expected.csv", index=False, float_format="%.6g")
+        if not self.shifts.empty or (folder / "shifts.csv").exists():
+            write_csv_atomic(self.shifts, folder / "shifts.csv", index=False, float_format="%.6g")
         if not self.calibration.empty:  # optional: absent from sets evaluated without calibration
             write_csv_atomic(self.calibration, folder / "calibration.csv", index=False, float_format="%.10g")
         else:  # nor is one left from an earlier evaluation into this folder
@@ -114,6 +117,7 @@ def derive_expected(cases: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
 # what leaderboard and compare need of each table of a result set, and the numbers they must hold
 REQUIRED_COLUMNS = {"cases.csv": [*CASE_KEYS, "structure", "dice"], "expected.csv": CASE_KEYS,
                     "jobs.csv": ["job", "method"], "errors.csv": [], "clinical.csv": [],
+                    "shifts.csv": [*CASE_KEYS, "structure", "dice", "shift", "severity"],
                     "calibration.csv": [*CASE_KEYS, "structure", "temperature", "bin", "count", "confidence_sum",
                                         "correct_sum"]}
 NUMBER_RANGES = {"dice": (0.0, 1.0), "hd95_mm": (0.0, None), "assd_mm": (0.0, None), "vol_pred_ml": (0.0, None),
@@ -251,6 +255,8 @@ def load_results(path: str | Path) -> Results:
                   calibration=_calibration(folder))
     if res.expected.empty:
         res.expected = res.expected_cases()
+    if (folder / "shifts.csv").is_file():
+        res.shifts = table("shifts.csv")
     return res
 
 

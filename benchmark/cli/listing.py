@@ -108,6 +108,20 @@ def _launchers(pattern: str) -> None:
     _print_broken("cmrbench.launchers")
 
 
+@lister("shifts")
+def _shifts(pattern: str) -> None:
+    from rich.text import Text
+
+    from ..console import console
+    from ..shifts import SHIFTS
+
+    table = _table("name", "kind", "severities 1-5", "origin")
+    for e in SHIFTS.entries(pattern):
+        table.add_row(e.name, e.meta["kind"], Text(e.meta["levels"]), e.origin)
+    console.print(table)
+    _print_broken("cmrbench.shifts")
+
+
 @lister("cohorts")
 def _cohorts(pattern: str) -> None:
     from ..console import console
@@ -151,8 +165,8 @@ def _sites(pattern: str) -> None:
 
 
 @app.command("list")
-def list_(kind: str = typer.Argument(..., help="models, policies, datasets, leaderboards, launchers, cohorts, "
-                                     "scanners or sites"),
+def list_(kind: str = typer.Argument(..., help="models, policies, datasets, leaderboards, launchers, shifts, "
+                                     "cohorts, scanners or sites"),
           pattern: str = typer.Argument("*", help="wildcard filter, e.g. 'unet*'")) -> None:
     """List what is registered, with where each comes from."""
     from ..errors import CmrbenchError

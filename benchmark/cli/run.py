@@ -23,6 +23,7 @@ def validate(suite: Path = typer.Argument(..., help="suite YAML"),
     from ..plugins import load_plugin_file
     from ..run.runner import plan_jobs
     from ..run.sources import resolve_path
+    from ..shifts import shift_names
     from ..suite import load_suite
     from ..synth.cohorts import COHORTS
 
@@ -44,6 +45,7 @@ def validate(suite: Path = typer.Argument(..., help="suite YAML"),
     for name in spec.leaderboards or []:
         LEADERBOARDS.resolve(name)
     launcher_options(spec.launcher.name, spec.launcher.options)
+    shift_names(spec.evaluation.shifts)
     plans = plan_jobs(spec)
     if not plans:
         raise CmrbenchError(f"suite {suite}: no jobs (add models and policies, or jobs)")

@@ -20,6 +20,14 @@ def _plt():  # type: ignore[no-untyped-def]
     return plt
 
 
+def save_figure(fig, path: Path) -> Path:  # type: ignore[no-untyped-def]
+    """Write a figure as PNG through a temporary name (a reader never sees half of it) and free it."""
+    plt = _plt()
+    replace_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
+    plt.close(fig)
+    return path
+
+
 def fig4_boxplots(res: Results, path: Path) -> Path | None:
     """Dice box plots: one panel per dataset, boxes per structure and method; one point per case, seeds averaged."""
     cases = res.with_methods()
@@ -51,9 +59,7 @@ def fig4_boxplots(res: Results, path: Path) -> Path | None:
     handles = [plt.Rectangle((0, 0), 1, 1, color=colours[j]) for j in range(len(methods))]
     fig.legend(handles, methods, loc="lower center", ncol=min(len(methods), 4), fontsize=8)
     fig.tight_layout(rect=(0, 0.08 + 0.03 * (len(methods) // 4), 1, 1))
-    replace_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 BA_MEASURES = ("LVEDV", "LVESV", "LVM", "RVEDV", "RVESV")
@@ -95,6 +101,4 @@ def fig8_bland_altman(res: Results, path: Path) -> Path | None:
             ax.tick_params(labelsize=6)
     axes[0, -1].legend(fontsize=6, loc="upper right")
     fig.tight_layout()
-    replace_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -10,7 +10,14 @@ from ..results import Results
 from .figures import fig4_boxplots, fig8_bland_altman
 from .formats import to_html, to_latex, to_markdown
 from .robustness import fig_reliability
+from .shifts import fig_shift_curves
 from .tables import Table, build_all
+
+# file stem -> (title, builder(res, path) -> path or None when there is no data); drawn in this order
+FIGURES = {"fig4_boxplots": ("Figure 4: Dice per dataset and structure", fig4_boxplots),
+           "fig8_bland_altman": ("Figure 8: Bland-Altman", fig8_bland_altman),
+           "fig_shift_curves": ("Dice against shift severity", fig_shift_curves),
+           "fig_reliability": ("Reliability diagram per target (calibration)", fig_reliability)}
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px}table.board{border-collapse:collapse;
 font-size:13px}table.board td,table.board th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:left}
@@ -35,15 +42,14 @@ def write_leaderboards(res: Results, out: Path, provenance: dict | None = None,
             write_text_atomic(folder / f"{t.name}.csv", f"# no data: {t.absent}\n")
         else:
             write_csv_atomic(t.tidy, folder / f"{t.name}.csv", index=False, float_format="%.6g")
-    figures = [fig4_boxplots(res, folder / "fig4_boxplots.png"),
-               fig8_bland_altman(res, folder / "fig8_bland_altman.png"),
-               fig_reliability(res, folder / "fig_reliability.png")]
+    figures = {title: build(res, folder / f"{stem}.png") for stem, (title, build) in FIGURES.items()}
     parts = ["<h1>cmrbench leaderboards</h1>"]
     if provenance:
         parts.append("<p class='note'>" + html.escape(", ".join(f"{k}: {v}" for k, v in provenance.items())) + "</p>")
     parts += [to_html(t) for t in tables]
-    for name, fig in zip(("Figure 4: Dice per dataset and structure", "Figure 8: Bland-Altman",
-                          "Reliability diagram per target (calibration)"), figures):
+    for name, fig in figures.items():
+        if fig is None and name == FIGURES["fig_shift_curves"][0]:
+            continue  # a run without shifts has no such figure to miss
         parts.append(f"<h2>{name}</h2>")
         if fig is None:
             parts.append("<p class='absent'>No data for this figure.</p>")

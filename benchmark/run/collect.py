@@ -18,7 +18,7 @@ JOB_EXTRA = ["heldout", "precision", "threads", "train_seconds", "best_step"]
 
 def collect(out: Path, jobs: list[Job], data_problems: list[Problem]) -> tuple[Results, list[str]]:
     """The result set of these jobs, and a line for each evaluation that is not done."""
-    cases, errors, expected = [], [error_row("data", p) for p in data_problems], []
+    cases, errors, expected, shifted = [], [error_row("data", p) for p in data_problems], [], []
     rows, pending = [], []
     for job in jobs:
         plan, jd = job.train, JobDir(out, job.train.id)
@@ -29,8 +29,11 @@ def collect(out: Path, jobs: list[Job], data_problems: list[Problem]) -> tuple[R
             if not jd.eval_done(ev.id):
                 pending.append(f"{plan.method} seed {plan.seed} on {ev.dataset} ({ev.rule}): not done")
                 continue
-            cases.append(read_table(folder / "cases.csv"))
             errors += read_table(folder / "errors.csv").to_dict("records")
+            if ev.shift:  # kept apart: shifted cases never pool with the cases as they are
+                shifted.append(read_table(folder / "cases.csv"))
+                continue
+            cases.append(read_table(folder / "cases.csv"))
             expected.append(read_table(folder / "expected.csv"))
         summary = jd.read_summary()  # a job that failed has none: its row keeps method and policy only
         rows.append({"job": plan.id, "method": plan.method, "model": summary.get("model", plan.model.label or
@@ -42,7 +45,7 @@ def collect(out: Path, jobs: list[Job], data_problems: list[Problem]) -> tuple[R
     jobs_df = pd.DataFrame(rows, columns=list(dict.fromkeys(JOB_COLUMNS + JOB_EXTRA)))
     # clinical_measures keeps each selection rule apart (never ED of one rule with ES of another)
     return Results(case_df, clinical_measures(case_df), pd.DataFrame(errors, columns=ERROR_COLUMNS), jobs_df,
-                   expected=_concat(expected, [])), pending
+                   expected=_concat(expected, []), shifts=_concat(shifted, [])), pending
 
 
 def _concat(frames: list[pd.DataFrame], columns: Iterable[str]) -> pd.DataFrame:

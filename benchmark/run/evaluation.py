@@ -150,15 +150,29 @@ def evaluate_training(plan: TrainPlan, evals: list[EvalPlan], ctx: Any, jd: JobD
             snapshot, info["oracle_val_dice"] = chosen[ev.dataset]
             info["checkpoint"] = snapshot.name
         scorer.load(_weights(jd, ev.rule, snapshot))
-        save = folder / "predictions" if ctx.suite.save_predictions else None
-        cases, errors = scorer.score(rows, save, f"evaluating {plan.method} on {ev.dataset} ({ev.rule})")
-        scored = [c for c in columns if c not in ("selection", "part")]
+        cases, errors, extra = _score(scorer, ev, rows, folder, ctx.suite, plan.method)
+        scored = [c for c in columns if c not in ("selection", "part")] + extra
         frame = pd.DataFrame(cases, columns=scored).assign(selection=ev.rule, part=ev.part)
-        _write_csv(frame[columns], folder / "cases.csv")
+        _write_csv(frame[columns + extra], folder / "cases.csv")
         _write_csv(pd.DataFrame(errors, columns=ERROR_COLUMNS), folder / "errors.csv")
         _write_csv(pd.DataFrame(expected_rows(plan, rows, ev.rule, ev.part),
                                 columns=[*EXPECTED_COLUMNS, "selection", "part"]), folder / "expected.csv")
         write_text_atomic(folder / "info.json", json.dumps(info, indent=1))
         write_text_atomic(folder / "done", "ok\n")
-        console.print(f"evaluated {plan.method} seed {plan.seed} on {ev.dataset} ({ev.part}, {ev.rule}): "
+        under = f", {ev.shift} at severities {ctx.suite.evaluation.severities}" if ev.shift else ""
+        console.print(f"evaluated {plan.method} seed {plan.seed} on {ev.dataset} ({ev.part}, {ev.rule}{under}): "
                       f"{frame[['subject', 'phase']].drop_duplicates().shape[0]} of {len(rows)} case(s) scored")
+
+
+def _score(scorer: Scorer, ev: EvalPlan, rows: pd.DataFrame, folder: Path, suite: Any,
+           method: str) -> tuple[list[dict], list[dict], list[str]]:
+    """Score the cases as they are, or under the evaluation's shift; the extra columns the rows carry."""
+    label = f"evaluating {method} on {ev.dataset} ({ev.rule}{', ' + ev.shift if ev.shift else ''})"
+    if ev.shift:
+        from .shifted import SHIFT_COLUMNS, score_shifted
+
+        ec = suite.evaluation
+        write = folder / "shifted" if ec.write_shifted else None
+        return (*score_shifted(scorer, rows, ev.shift, ec.severities, ec.shift_seed, write, label), SHIFT_COLUMNS)
+    save = folder / "predictions" if suite.save_predictions else None
+    return (*scorer.score(rows, save, label), [])

@@ -70,6 +70,7 @@ class EvalPlan:
     rule: str  # source_val | last | oracle
     id: str = ""
     config: dict = field(default_factory=dict, compare=False, hash=False)
+    shift: str = ""  # a graded shift (scored at the suite's severities), or "" for the cases as they are
 
 
 def grid(suite: Suite, domains: list[str] | None = None) -> list[TrainPlan]:
@@ -118,9 +119,16 @@ def with_id(plan: TrainPlan, config: dict) -> TrainPlan:
     return TrainPlan(plan.model, plan.policy, plan.seed, plan.heldout, digest_json(config), config)
 
 
+SHIFT_SETTINGS = {"shifts", "severities", "shift_seed", "shift_reference", "write_shifted"}
+
+
 def eval_plan(train: TrainPlan, dataset: str, part: str, rule: str, cases_digest: str, suite: Suite,
-              precision: str) -> EvalPlan:
-    """An evaluation with its content id."""
+              precision: str, shift: str = "") -> EvalPlan:
+    """An evaluation with its content id (shift settings enter only a shifted evaluation's id)."""
+    ev = suite.evaluation
     config = {"train": train.id, "dataset": dataset, "part": part, "rule": rule, "cases": cases_digest,
-              "evaluation": suite.evaluation.model_dump(), "precision": precision, "format": EVAL_FORMAT}
-    return EvalPlan(train.id, dataset, part, rule, digest_json(config), config)
+              "evaluation": ev.model_dump(exclude=SHIFT_SETTINGS), "precision": precision, "format": EVAL_FORMAT}
+    if shift:
+        config["shift"] = {"name": shift, "severities": ev.severities, "seed": ev.shift_seed,
+                           "write": ev.write_shifted}
+    return EvalPlan(train.id, dataset, part, rule, digest_json(config), config, shift)

@@ -20,6 +20,7 @@ from ..errors import CmrbenchError
 from ..launchers import describe_launch
 from ..preprocess import PreparedStore
 from ..results import Results
+from ..shifts import shift_names
 from ..suite import LauncherSpec, Suite
 from .clean import PLAN_FILE
 from .collect import collect
@@ -61,6 +62,10 @@ def _evals(suite: Suite, data: RunData, train: TrainPlan, precision: str) -> lis
             if rule == "oracle":
                 digest = digest_json([digest, rows_digest(eval_rows(data, train, probe, "oracle_val"))])
             out.append(eval_plan(train, dataset, part, rule, digest, suite, precision))
+        if target:  # graded shifts: every target case, under the suite's first selection rule that is not oracle
+            rule = next((r for r in rules if r != "oracle"), "source_val")
+            out += [eval_plan(train, dataset, part, rule, rows_digest(rows), suite, precision, shift)
+                    for shift in shift_names(suite.evaluation.shifts)]
     return out
 
 
@@ -183,6 +188,8 @@ def finish(out: Path) -> Results:
         results, pending = collect(out, jobs, problems)
     for line in pending:
         console.print(f"[yellow]pending[/] {line}", markup=True)
+    if not results.shifts.empty:  # the method mean corruption error is relative to, for Table X
+        results.shifts["reference"] = suite.evaluation.shift_reference or ""
     results.write(out)
     prov = provenance(suite=suite.name, seeds=",".join(map(str, suite.seeds)), device=device, precision=precision,
                       selection=",".join(suite.training.selection.rules))

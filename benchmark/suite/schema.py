@@ -235,6 +235,25 @@ class Evaluation(Strict):
     """How a trained model is scored on each target (never part of a training's identity)."""
 
     tta_flip: bool = False
+    # graded test-time shifts (benchmark/shifts): each applied to every target case at each severity
+    shifts: list[str] = Field(default_factory=list)  # names, or ["all"]
+    severities: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
+    shift_seed: int = Field(default=0, ge=0)
+    shift_reference: str | None = None  # the method mean corruption error is relative to (e.g. "unet16 + none")
+    write_shifted: bool = False  # also write each shifted image as NIfTI (copies; off by default)
+
+    @field_validator("severities")
+    @classmethod
+    def _severities(cls, value: list[int]) -> list[int]:
+        if not value or any(s not in (1, 2, 3, 4, 5) for s in value) or len(set(value)) != len(value):
+            raise ValueError(f"severities {value} must be distinct levels from 1 to 5")
+        return sorted(value)
+
+    @field_validator("shifts")
+    @classmethod
+    def _unique_shifts(cls, value: list[str]) -> list[str]:
+        _unique("shift", value)
+        return value
 
 
 class Protocol(Strict):
