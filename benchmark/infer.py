@@ -2,6 +2,7 @@
 upsampling of the class probabilities back to the original grid, argmax."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +15,11 @@ from .preprocess import Prepared, crop_or_pad
 
 @torch.no_grad()
 def predict_probabilities(model: torch.nn.Module, slices: np.ndarray, device: torch.device, tta_flip: bool = False,
-                          chunk: int = 16, precision: torch.dtype | None = None) -> torch.Tensor:
+                          chunk: int = 16, precision: torch.dtype | None = None,
+                          members: list[list[torch.Tensor]] | None = None) -> torch.Tensor:
     """Float32 softmax probabilities [N, C, H, W] for slices [N, H, W] (optionally averaged with flipped copies);
-    the network runs under autocast to `precision` (None: float32)."""
+    the network runs under autocast to `precision` (None: float32). With TTA, `members` (three lists) receives
+    each copy's probabilities, chunk by chunk."""
     model.eval()
 
     def probs(x: torch.Tensor) -> torch.Tensor:
@@ -29,20 +32,49 @@ def predict_probabilities(model: torch.nn.Module, slices: np.ndarray, device: to
         x = torch.from_numpy(np.ascontiguousarray(slices[start:start + chunk])).unsqueeze(1).to(device)
         p = probs(x)
         if tta_flip:
-            for dims in ((-1,), (-2,)):
-                p = p + probs(x.flip(dims)).flip(dims)
-            p = p / 3
+            copies = [p] + [probs(x.flip(dims)).flip(dims) for dims in ((-1,), (-2,))]
+            if members is not None:
+                for store, copy in zip(members, copies):
+                    store.append(copy.cpu())
+            p = sum(copies[1:], copies[0]) / 3
         out.append(p.cpu())
     return torch.cat(out)
+
+
+@dataclass
+class CaseOutput:
+    """A case's prediction on its original grid: labels [X, Y, Z], probabilities [C, X, Y, Z] and, with flip TTA,
+    each copy's labels."""
+
+    label: np.ndarray
+    probs: np.ndarray
+    members: list[np.ndarray] | None = None
 
 
 def predict_case(model: torch.nn.Module, prepared: Prepared, crop: int, device: torch.device,
                  tta_flip: bool = False, precision: torch.dtype | None = None) -> np.ndarray:
     """A canonical label map [X, Y, Z] on the case's original grid."""
+    return predict_case_output(model, prepared, crop, device, tta_flip, precision).label
+
+
+def predict_case_output(model: torch.nn.Module, prepared: Prepared, crop: int, device: torch.device,
+                        tta_flip: bool = False, precision: torch.dtype | None = None) -> CaseOutput:
+    """Labels, probabilities and (with TTA) each copy's labels of one case, on its original grid."""
     img = prepared.image  # [X', Y', Z], resampled and normalised
-    xs, ys, zs = img.shape
+    zs = img.shape[2]
     slices = np.stack([crop_or_pad(img[..., z], (crop, crop), value=float(img[..., z].min())) for z in range(zs)])
-    probs = predict_probabilities(model, slices, device, tta_flip, precision=precision)  # [Z, C, crop, crop]
+    members: list[list[torch.Tensor]] | None = [[], [], []] if tta_flip else None
+    probs = predict_probabilities(model, slices, device, tta_flip, precision=precision, members=members)
+    full = _on_original_grid(probs, prepared)  # [Z, C, X, Y]
+    copies = [_on_original_grid(torch.cat(m), prepared).argmax(1).numpy().astype(np.uint8).transpose(1, 2, 0)
+              for m in members] if members else None
+    return CaseOutput(full.argmax(1).numpy().astype(np.uint8).transpose(1, 2, 0),
+                      full.numpy().astype(np.float32).transpose(1, 2, 3, 0), copies)
+
+
+def _on_original_grid(probs: torch.Tensor, prepared: Prepared) -> torch.Tensor:
+    """Slice probabilities [Z, C, crop, crop] placed back on the case's original grid [Z, C, X, Y]."""
+    xs, ys, zs = prepared.image.shape
     # undo the crop/pad: outside the crop is background
     full = torch.zeros(zs, probs.shape[1], xs, ys)
     full[:, 0] = 1.0
@@ -54,7 +86,7 @@ def predict_case(model: torch.nn.Module, prepared: Prepared, crop: int, device: 
     ox, oy, _ = prepared.original_shape
     if (ox, oy) != (xs, ys):
         full = F.interpolate(full, size=(ox, oy), mode="bilinear", align_corners=False)
-    return full.argmax(1).numpy().astype(np.uint8).transpose(1, 2, 0)
+    return full
 
 
 def save_label(label: np.ndarray, like_affine: np.ndarray, like_header, path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -40,7 +40,7 @@ def with_shift(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with `shift` ('' for clean data) and `severity` (0 for clean data), filled where absent."""
     shift = frame["shift"] if "shift" in frame else pd.Series("", index=frame.index)
     severity = frame["severity"] if "severity" in frame else pd.Series(0, index=frame.index)
-    return frame.assign(shift=shift.fillna("").astype(str),
+    return frame.assign(shift=shift.astype(object).fillna("").astype(str),
                         severity=pd.to_numeric(severity, errors="coerce").fillna(0).astype(int))
 
 

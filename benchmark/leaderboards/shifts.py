@@ -78,7 +78,7 @@ def corruption_errors(tidy: pd.DataFrame, clean: pd.DataFrame, reference: str) -
     sums = sums.join(base, on=["method", "dataset"])
     sums["relative"] = sums["sum"] - sums["count"] * sums["clean_error"]
     ref = sums[sums["method"] == reference].set_index(["dataset", "shift"])[["sum", "relative"]]
-    sums = sums.join(ref, on=["dataset", "shift"], rsuffix="_ref")
+    sums = sums.join(ref.add_suffix("_ref"), on=["dataset", "shift"])
     sums["CE"] = 100 * sums["sum"] / sums["sum_ref"]
     sums["relative CE"] = 100 * sums["relative"] / sums["relative_ref"].where(sums["relative_ref"] > 0)
     return sums[["method", "dataset", "shift", "CE", "relative CE"]]

@@ -9,7 +9,7 @@ import pandas as pd
 from ..clinical import clinical_measures
 from ..data.problems import Problem
 from ..evaluate import error_row
-from ..results import ERROR_COLUMNS, JOB_COLUMNS, Results, read_table
+from ..results import CALIBRATION_COLUMNS, ERROR_COLUMNS, JOB_COLUMNS, Results, read_table
 from .job import Job
 from .store import JobDir
 
@@ -19,6 +19,7 @@ JOB_EXTRA = ["heldout", "precision", "threads", "train_seconds", "best_step"]
 def collect(out: Path, jobs: list[Job], data_problems: list[Problem]) -> tuple[Results, list[str]]:
     """The result set of these jobs, and a line for each evaluation that is not done."""
     cases, errors, expected, shifted = [], [error_row("data", p) for p in data_problems], [], []
+    calibration: list[pd.DataFrame] = []
     rows, pending = [], []
     for job in jobs:
         plan, jd = job.train, JobDir(out, job.train.id)
@@ -30,6 +31,8 @@ def collect(out: Path, jobs: list[Job], data_problems: list[Problem]) -> tuple[R
                 pending.append(f"{plan.method} seed {plan.seed} on {ev.dataset} ({ev.rule}): not done")
                 continue
             errors += read_table(folder / "errors.csv").to_dict("records")
+            if (folder / "calibration.csv").is_file():
+                calibration.append(read_table(folder / "calibration.csv"))
             if ev.shift:  # kept apart: shifted cases never pool with the cases as they are
                 shifted.append(read_table(folder / "cases.csv"))
                 continue
@@ -45,7 +48,8 @@ def collect(out: Path, jobs: list[Job], data_problems: list[Problem]) -> tuple[R
     jobs_df = pd.DataFrame(rows, columns=list(dict.fromkeys(JOB_COLUMNS + JOB_EXTRA)))
     # clinical_measures keeps each selection rule apart (never ED of one rule with ES of another)
     return Results(case_df, clinical_measures(case_df), pd.DataFrame(errors, columns=ERROR_COLUMNS), jobs_df,
-                   expected=_concat(expected, []), shifts=_concat(shifted, [])), pending
+                   expected=_concat(expected, []), shifts=_concat(shifted, []),
+                   calibration=_concat(calibration, CALIBRATION_COLUMNS)), pending
 
 
 def _concat(frames: list[pd.DataFrame], columns: Iterable[str]) -> pd.DataFrame:

@@ -12,11 +12,12 @@ import pandas as pd
 from ..atomic import write_csv_atomic, write_text_atomic
 from ..console import console, track
 from ..evaluate import error_row, score_case_rows
-from ..results import CASE_COLUMNS, ERROR_COLUMNS, EXPECTED_COLUMNS, META_COLUMNS
+from ..results import CALIBRATION_COLUMNS, CASE_COLUMNS, ERROR_COLUMNS, EXPECTED_COLUMNS, META_COLUMNS
 from .datasets import RunData
 from .jobs import EvalPlan, TrainPlan, build_policy, model_label, preprocess_for
 from .store import JobDir
 
+UNCERTAINTY_COLUMNS = ["uncertainty", "tta_disagreement"]  # per case: mean predictive entropy, flip-TTA disagreement
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -75,16 +76,46 @@ class Scorer:
         policy = build_policy(plan.policy, suite.preprocess.crop)
         self.store = PreparedStore(ctx.cache / "prepared", preprocess_for(suite, policy))
         self.job = {"job": plan.id, "model": model_label(plan.model), "policy": plan.policy.name, "seed": plan.seed}
+        self.temperature: float | None = None  # fitted on the source validation split, when asked
+        self.calibration: list[dict] = []  # bin sums of the cases scored since the last take_calibration()
 
     def load(self, state: dict) -> None:
         """Load a checkpoint's weights."""
         self.model.load_state_dict(state)
 
+    def assess(self, row: pd.Series, reference: Any, prepared: Any) -> tuple[list[dict], np.ndarray]:
+        """One case: its cases.csv rows (with uncertainty and flip-TTA disagreement) and its label map; its
+        calibration bin sums (raw, and after the fitted temperature) are kept in self.calibration."""
+        from ..infer import predict_case_output
+        from ..labels import parse_present
+        from ..robustness import calibration as cal
+
+        out = predict_case_output(self.model, prepared, self.suite.preprocess.crop, self.device,
+                                  self.suite.evaluation.tta_flip, precision=self.precision)
+        scored = score_case_rows(self.job, row, reference, out.label)
+        heart = out.label > 0
+        extra = {"uncertainty": cal.predictive_entropy(out.probs, out.label),
+                 "tta_disagreement": cal.flip_disagreement(out.members, heart) if out.members else np.nan}
+        present = set(parse_present(row.get("labels_present", "")) or ("LV", "MYO", "RV"))
+        key = {"dataset": row["dataset"], "subject": row["subject"], "phase": row["phase"]}
+        versions = [("1", out.probs)] + ([("fitted", cal.apply_temperature(out.probs, self.temperature))]
+                                         if self.temperature is not None else [])
+        for name, probs in versions:
+            self.calibration += [{**key, "temperature": name, **r}
+                                 for r in cal.calibration_rows(probs, reference.label, reference.spacing)
+                                 if r["structure"] in present]
+        return [{**r, **extra} for r in scored], out.label
+
+    def take_calibration(self) -> list[dict]:
+        """The calibration rows gathered so far, handed over once."""
+        rows, self.calibration = self.calibration, []
+        return rows
+
     def score(self, rows: pd.DataFrame, save: Path | None = None, label: str = "") -> tuple[list[dict], list[dict]]:
         """cases.csv rows and errors.csv rows of these cases (a case that cannot be read is an error row)."""
         from ..data.isolate import case_problem, image_file
         from ..data.loader import load_case
-        from ..infer import predict_case, save_label
+        from ..infer import save_label
 
         cases, errors = [], []
         root = rows.attrs["root"]
@@ -93,9 +124,7 @@ class Scorer:
                 continue  # could not be prepared: recorded once under job 'data', counted as expected
             try:  # whatever fails in one case is that case's error row; the others go on
                 reference = load_case(row, root)
-                pred = predict_case(self.model, self.store.load(row), self.suite.preprocess.crop, self.device,
-                                    self.suite.evaluation.tta_flip, precision=self.precision)
-                scored = score_case_rows(self.job, row, reference, pred)
+                scored, pred = self.assess(row, reference, self.store.load(row))
                 if save is not None:
                     save_label(pred, reference.affine, reference.header, prediction_path(save, row))
             except Exception as exc:
@@ -136,7 +165,8 @@ def evaluate_training(plan: TrainPlan, evals: list[EvalPlan], ctx: Any, jd: JobD
     """Run each pending evaluation of a trained model and mark it done."""
     scorer = Scorer(plan, ctx, device_name)
     chosen: dict[str, tuple[Path, float]] = {}
-    columns = [*dict.fromkeys([*CASE_COLUMNS, *META_COLUMNS, "selection", "part"])]
+    temperatures: dict[str, float] = {}
+    columns = [*dict.fromkeys([*CASE_COLUMNS, *META_COLUMNS, *UNCERTAINTY_COLUMNS, "selection", "part"])]
     for ev in evals:
         folder = jd.eval_dir(ev.id)
         folder.mkdir(parents=True, exist_ok=True)
@@ -150,11 +180,18 @@ def evaluate_training(plan: TrainPlan, evals: list[EvalPlan], ctx: Any, jd: JobD
             snapshot, info["oracle_val_dice"] = chosen[ev.dataset]
             info["checkpoint"] = snapshot.name
         scorer.load(_weights(jd, ev.rule, snapshot))
+        scorer.temperature = _temperature(scorer, plan, ctx, ev.rule, temperatures, info)
+        scorer.take_calibration()  # what oracle selection or fitting scored is not this evaluation's
         cases, errors, extra = _score(scorer, ev, rows, folder, ctx.suite, plan.method)
         scored = [c for c in columns if c not in ("selection", "part")] + extra
         frame = pd.DataFrame(cases, columns=scored).assign(selection=ev.rule, part=ev.part)
         _write_csv(frame[columns + extra], folder / "cases.csv")
         _write_csv(pd.DataFrame(errors, columns=ERROR_COLUMNS), folder / "errors.csv")
+        calibration = pd.DataFrame(scorer.take_calibration()).assign(job=plan.id, selection=ev.rule)
+        if "shift" not in calibration:
+            calibration = calibration.assign(shift="", severity=0)
+        write_csv_atomic(calibration.reindex(columns=CALIBRATION_COLUMNS), folder / "calibration.csv", index=False,
+                         float_format="%.10g")
         _write_csv(pd.DataFrame(expected_rows(plan, rows, ev.rule, ev.part),
                                 columns=[*EXPECTED_COLUMNS, "selection", "part"]), folder / "expected.csv")
         write_text_atomic(folder / "info.json", json.dumps(info, indent=1))
@@ -162,6 +199,20 @@ def evaluate_training(plan: TrainPlan, evals: list[EvalPlan], ctx: Any, jd: JobD
         under = f", {ev.shift} at severities {ctx.suite.evaluation.severities}" if ev.shift else ""
         console.print(f"evaluated {plan.method} seed {plan.seed} on {ev.dataset} ({ev.part}, {ev.rule}{under}): "
                       f"{frame[['subject', 'phase']].drop_duplicates().shape[0]} of {len(rows)} case(s) scored")
+
+
+def _temperature(scorer: Scorer, plan: TrainPlan, ctx: Any, rule: str, fitted: dict[str, float],
+                 info: dict[str, Any]) -> float | None:
+    """With evaluation.temperature_scaling: the temperature of the loaded weights, fitted once per selection rule
+    on the source validation split (voxels of the reference heart's box), recorded in info.json."""
+    if not ctx.suite.evaluation.temperature_scaling or rule == "oracle":
+        return None
+    if rule not in fitted:
+        from .temperature import fit_on_source_val
+
+        fitted[rule] = fit_on_source_val(scorer, plan, ctx)
+    info["temperature"] = fitted[rule]
+    return fitted[rule]
 
 
 def _score(scorer: Scorer, ev: EvalPlan, rows: pd.DataFrame, folder: Path, suite: Any,

@@ -126,8 +126,10 @@ def eval_plan(train: TrainPlan, dataset: str, part: str, rule: str, cases_digest
               precision: str, shift: str = "") -> EvalPlan:
     """An evaluation with its content id (shift settings enter only a shifted evaluation's id)."""
     ev = suite.evaluation
+    # settings added after 0.1 enter the id only when set, so that earlier evaluations keep theirs
+    unset = SHIFT_SETTINGS | ({"temperature_scaling"} if not ev.temperature_scaling else set())
     config = {"train": train.id, "dataset": dataset, "part": part, "rule": rule, "cases": cases_digest,
-              "evaluation": ev.model_dump(exclude=SHIFT_SETTINGS), "precision": precision, "format": EVAL_FORMAT}
+              "evaluation": ev.model_dump(exclude=unset), "precision": precision, "format": EVAL_FORMAT}
     if shift:
         config["shift"] = {"name": shift, "severities": ev.severities, "seed": ev.shift_seed,
                            "write": ev.write_shifted}

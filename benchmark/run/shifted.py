@@ -28,15 +28,13 @@ def score_shifted(scorer: Any, rows: pd.DataFrame, shift: str, severities: list[
     """cases rows (with shift and severity) and errors rows of these cases under `shift`."""
     from ..data.isolate import case_problem, image_file
     from ..data.loader import load_case
-    from ..evaluate import score_case_rows
-    from ..infer import predict_case, save_label
+    from ..infer import save_label
     from ..preprocess import prepare_case
     from ..shifts import apply_shift
     from .evaluation import prediction_path
 
     cases, errors = [], []
     root = rows.attrs["root"]
-    suite = scorer.suite
     for _, row in track(list(rows.iterrows()), label or f"evaluating under {shift}"):
         if not scorer.store.path(row).is_file():
             continue  # could not be prepared: recorded once under job 'data'
@@ -50,9 +48,10 @@ def score_shifted(scorer: Any, rows: pd.DataFrame, shift: str, severities: list[
             try:  # one severity failing is that severity's error row; the others go on
                 image = apply_shift(shift, reference.image, reference.spacing, severity, seed, case_key(row))
                 prepared = prepare_case(dataclasses.replace(reference, image=image), scorer.store.cfg)
-                pred = predict_case(scorer.model, prepared, suite.preprocess.crop, scorer.device,
-                                    suite.evaluation.tta_flip, precision=scorer.precision)
-                scored = score_case_rows(scorer.job, row, reference, pred)
+                before = len(scorer.calibration)
+                scored, pred = scorer.assess(row, reference, prepared)
+                for r in scorer.calibration[before:]:
+                    r.update(shift=shift, severity=severity)
                 if write is not None:
                     path = prediction_path(write / f"{shift}_{severity}", row)
                     save_label(pred, reference.affine, reference.header, path)

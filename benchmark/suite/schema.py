@@ -241,6 +241,8 @@ class Evaluation(Strict):
     shift_seed: int = Field(default=0, ge=0)
     shift_reference: str | None = None  # the method mean corruption error is relative to (e.g. "unet16 + none")
     write_shifted: bool = False  # also write each shifted image as NIfTI (copies; off by default)
+    # fit a softmax temperature on the source validation split; calibration is then reported before and after
+    temperature_scaling: bool = False
 
     @field_validator("severities")
     @classmethod
