@@ -96,3 +96,29 @@ def evaluate_predictions(df: pd.DataFrame, pred_dir: Path, name: str, label_map:
     jobs = pd.DataFrame([{**job, "method": name, "parameters": np.nan, "operations": ""}], columns=JOB_COLUMNS)
     return Results(cases, clinical_measures(cases), pd.DataFrame(errors, columns=ERROR_COLUMNS), jobs,
                    expected=pd.DataFrame(expected, columns=EXPECTED_COLUMNS))
+
+
+def shifted_prediction_folders(pred_dir: Path) -> list[tuple[str, int, Path]]:
+    """The `<shift>_<severity>` sub-folders of a prediction folder (as `cmrbench shift` names them), sorted."""
+    from .shifts import SEVERITIES, SHIFTS
+
+    found = []
+    for folder in sorted(p for p in Path(pred_dir).iterdir() if p.is_dir()):
+        shift, _, level = folder.name.rpartition("_")
+        if shift in SHIFTS and level.isdigit() and int(level) in SEVERITIES:
+            found.append((shift, int(level), folder))
+    return found
+
+
+def evaluate_shifted(df: pd.DataFrame, pred_dir: Path, name: str, label_map: str = "canonical",
+                     progress: Callable[[Iterable], Iterable] = iter) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score each `<shift>_<severity>` folder of predictions against the manifest's references: the rows for
+    results/shifts.csv (with shift and severity) and their error rows (what names the shift and level)."""
+    cases, errors = [], []
+    for shift, severity, folder in shifted_prediction_folders(pred_dir):
+        res = evaluate_predictions(df.assign(), folder, name, label_map, progress)
+        cases.append(res.cases.assign(shift=shift, severity=severity))
+        errors.append(res.errors.assign(what=f"{shift} severity {severity}: " + res.errors["what"].astype(str)))
+    if not cases:
+        return pd.DataFrame(), pd.DataFrame(columns=ERROR_COLUMNS)
+    return pd.concat(cases, ignore_index=True), pd.concat(errors, ignore_index=True)

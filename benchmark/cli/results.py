@@ -64,6 +64,8 @@ def evaluate(
     label_map: str = typer.Option("canonical", "--label-map", help="label convention of the predictions: "
                                   "canonical or an adapter's name (e.g. acdc)"),
     missing: str = typer.Option("exclude", "--missing", help=MISSING_HELP),
+    shifts: bool = typer.Option(False, "--shifts", help="also score PRED/<shift>_<severity>/ folders (predictions "
+                                "on the copies `cmrbench shift` writes) into results/shifts.csv and Table X"),
 ) -> None:
     """Score predictions made by any tool against a manifest; write results and leaderboards."""
     from ..console import console, track
@@ -81,6 +83,15 @@ def evaluate(
     if df.empty and not df.attrs["problems"]:
         raise CmrbenchError(f"manifest {manifest}: no rows below the header, nothing to score")
     res = evaluate_predictions(df, pred, name, label_map, progress=lambda xs: track(xs, "scoring"))
+    if shifts:
+        import pandas as pd
+
+        from ..evaluate import evaluate_shifted
+
+        res.shifts, shift_errors = evaluate_shifted(df, pred, name, label_map, lambda xs: track(xs, "scoring shifts"))
+        if res.shifts.empty:
+            raise CmrbenchError(f"--shifts: {pred} has no <shift>_<severity> folder (as `cmrbench shift` names them)")
+        res.errors = pd.concat([res.errors, shift_errors], ignore_index=True)
     folder = res.write(out)
     tables = write_leaderboards(res, out, provenance(device="cpu"), missing=missing)
     _print_table(next(t for t in tables if t.name == "table3_methods"))

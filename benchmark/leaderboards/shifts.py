@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..labels import STRUCTURES
-from ..results import Results
+from ..results import Results, selections
 from .cases import case_frame, parse_present, seeds_note, selection_note
 from .cells import CELL_NOTE, DASH, cell_text, summarise
 from .tables import Table, register
@@ -31,7 +31,7 @@ def shift_frame(res: Results) -> pd.DataFrame:
     shifted["method"] = shifted["job"].map(jobs).fillna(shifted["job"])
     shifted["subject"] = shifted["subject"].astype(str)
     shifted["severity"] = shifted["severity"].astype(int)
-    shifted = shifted.assign(scored=True)
+    shifted = shifted.assign(scored=True, selection=selections(shifted))
     levels = shifted[["job", "dataset", "method", "shift", "severity"]].drop_duplicates()
     expected = res.expected_cases()
     if expected.empty:
