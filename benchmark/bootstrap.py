@@ -18,9 +18,17 @@ def bootstrap_ci(values: np.ndarray, n_resamples: int = N_RESAMPLES, seed: int =
     if len(x) == 1 or np.ptp(x) == 0:
         return float(x[0]), float(x[0])
     rng = np.random.default_rng(seed)
-    means = x[rng.integers(0, len(x), size=(n_resamples, len(x)))].mean(axis=1)
+    return percentile_interval(x[rng.integers(0, len(x), size=(n_resamples, len(x)))].mean(axis=1), level)
+
+
+def percentile_interval(draws: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
+    """The central `level` interval of bootstrap draws (non-finite draws dropped; NaN if none is left)."""
+    draws = np.asarray(draws, float)
+    draws = draws[np.isfinite(draws)]
+    if len(draws) == 0:
+        return float("nan"), float("nan")
     alpha = (1 - level) / 2
-    low, high = np.quantile(means, [alpha, 1 - alpha])
+    low, high = np.quantile(draws, [alpha, 1 - alpha])
     return float(low), float(high)
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..bootstrap import LEVEL, N_RESAMPLES, SEED
+from ..bootstrap import LEVEL, N_RESAMPLES, SEED, percentile_interval
 from ..labels import BACKGROUND, STRUCTURES
 
 if TYPE_CHECKING:
@@ -115,12 +115,7 @@ def ece_interval(per_subject: np.ndarray, n_resamples: int = N_RESAMPLES, seed: 
     total = pooled[:, 0].sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         values = np.abs(pooled[:, 1] - pooled[:, 2]).sum(axis=1) / total
-    values = values[np.isfinite(values)]
-    if len(values) == 0:
-        return float("nan"), float("nan")
-    alpha = (1 - level) / 2
-    low, high = np.quantile(values, [alpha, 1 - alpha])
-    return float(low), float(high)
+    return percentile_interval(values, level)
 
 
 def fit_temperature(log_probs: torch.Tensor, labels: torch.Tensor, max_iter: int = 100) -> float:

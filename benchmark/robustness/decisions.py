@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..bootstrap import LEVEL, N_RESAMPLES, SEED
+from ..bootstrap import LEVEL, N_RESAMPLES, SEED, percentile_interval
 
 CATEGORIES = ("HFrEF", "HFmrEF", "HFpEF")
 REDUCED_MAX, PRESERVED_MIN = 40.0, 50.0
@@ -104,13 +104,7 @@ def bootstrap_stat(stat: Callable[[np.ndarray], float], n: int, n_resamples: int
     if n < 2:
         return float("nan"), float("nan")
     rng = np.random.default_rng(seed)
-    values = np.array([stat(idx) for idx in rng.integers(0, n, size=(n_resamples, n))])
-    values = values[np.isfinite(values)]
-    if len(values) == 0:
-        return float("nan"), float("nan")
-    alpha = (1 - level) / 2
-    low, high = np.quantile(values, [alpha, 1 - alpha])
-    return float(low), float(high)
+    return percentile_interval(np.array([stat(idx) for idx in rng.integers(0, n, size=(n_resamples, n))]), level)
 
 
 def kappa_interval(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
