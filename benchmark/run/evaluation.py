@@ -83,15 +83,20 @@ class Scorer:
         """Load a checkpoint's weights."""
         self.model.load_state_dict(state)
 
+    def predict(self, prepared: Any) -> Any:
+        """Labels, probabilities and flip-TTA copies of one prepared case with the loaded weights."""
+        from ..infer import predict_case_output
+
+        return predict_case_output(self.model, prepared, self.suite.preprocess.crop, self.device,
+                                   self.suite.evaluation.tta_flip, precision=self.precision)
+
     def assess(self, row: pd.Series, reference: Any, prepared: Any) -> tuple[list[dict], np.ndarray]:
         """One case: its cases.csv rows (with uncertainty and flip-TTA disagreement) and its label map; its
         calibration bin sums (raw, and after the fitted temperature) are kept in self.calibration."""
-        from ..infer import predict_case_output
         from ..labels import parse_present
         from ..robustness import calibration as cal
 
-        out = predict_case_output(self.model, prepared, self.suite.preprocess.crop, self.device,
-                                  self.suite.evaluation.tta_flip, precision=self.precision)
+        out = self.predict(prepared)
         scored = score_case_rows(self.job, row, reference, out.label)
         heart = out.label > 0
         extra = {"uncertainty": cal.predictive_entropy(out.probs, out.label),

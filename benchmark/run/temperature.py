@@ -14,7 +14,6 @@ def fit_on_source_val(scorer: Any, plan: Any, ctx: Any) -> float:
     import torch
 
     from ..data.loader import load_case
-    from ..infer import predict_case_output
     from ..robustness.calibration import fit_temperature, heart_box
     from .job import training_rows
 
@@ -29,8 +28,7 @@ def fit_on_source_val(scorer: Any, plan: Any, ctx: Any) -> float:
         box = heart_box(reference.label, reference.spacing)
         if box is None:
             continue
-        out = predict_case_output(scorer.model, scorer.store.load(row), ctx.suite.preprocess.crop, scorer.device,
-                                  ctx.suite.evaluation.tta_flip, precision=scorer.precision)
+        out = scorer.predict(scorer.store.load(row))
         probs = out.probs[(slice(None), *box)].reshape(out.probs.shape[0], -1).T
         logs.append(np.log(np.clip(probs, 1e-12, 1.0)))
         labels.append(reference.label[box].ravel())
