@@ -15,6 +15,10 @@ _LAZY = {
     "create_policy": ("benchmark.augment.registry", "create_policy"),
     "list_policies": ("benchmark.augment.registry", "list_policies"),
     "register_policy": ("benchmark.augment.registry", "register_policy"),
+    "Algorithm": ("benchmark.algorithms", "Algorithm"),
+    "create_algorithm": ("benchmark.algorithms", "create_algorithm"),
+    "list_algorithms": ("benchmark.algorithms", "list_algorithms"),
+    "register_algorithm": ("benchmark.algorithms", "register_algorithm"),
 }
 
 

@@ -48,7 +48,8 @@ class Results:
 
     def with_methods(self) -> pd.DataFrame:
         """cases joined with each job's display name (`method`) and parameter count; `selection` filled in."""
-        cols = [c for c in ("job", "method", "parameters", "operations") if c in self.jobs.columns]
+        cols = [c for c in ("job", "method", "parameters", "operations", "algorithm", "algorithm_parts")
+                if c in self.jobs.columns]
         if self.cases.empty:
             return self.cases.assign(method=pd.Series(dtype=str), selection=pd.Series(dtype=str))
         merged = self.cases.merge(self.jobs[cols], on="job", how="left")

@@ -1,5 +1,8 @@
 """Training with the study's recipe: SGD, step decay, cross-entropy, model selection by validation mean IoU.
 
+The trainer owns data, seeds, the learning-rate schedule, checkpoints and selection; how a batch updates the
+model is the algorithm's (benchmark/algorithms; erm is the study's training).
+
 Every step draws its batch and augmentation from generators seeded by (seed, step), so a run resumed
 from its last checkpoint replays exactly the steps an uninterrupted run would have taken.
 """
@@ -19,7 +22,7 @@ from .atomic import temporary_name
 from .augment import Policy
 from .errors import CmrbenchError
 from .losses import create_loss
-from .precision import autocast, describe_precision, resolve_precision
+from .precision import autocast, describe_precision, resolve_precision, uses_channels_last
 from .slices import SliceSet
 from .suite import Training
 
@@ -75,20 +78,18 @@ def make_optimizer(cfg: Training, model: torch.nn.Module) -> torch.optim.Optimiz
     return torch.optim.SGD(model.parameters(), lr=o.lr, momentum=o.momentum, weight_decay=o.weight_decay)
 
 
-def uses_channels_last(device: torch.device) -> bool:
-    """NHWC for convolutions: faster on CUDA, and through oneDNN on CPUs (measured here: float32 1.2-1.4x,
-    bf16 1.3-1.6x over NCHW; benchmarks/train_speed.py)."""
-    return device.type in ("cuda", "cpu")
-
-
 class Trainer:
     """Trains one job's model; checkpoints to `folder` (last.pt for resuming, best.pt for inference).
 
-    `precision` ("bf16"/"fp32") and `amp_dtype` (torch.bfloat16 or None) say what cfg.precision resolved to.
+    `precision` ("bf16"/"fp32") and `amp_dtype` (torch.bfloat16 or None) say what cfg.precision resolved to;
+    `algorithm` is a registered algorithm's name and hyperparameters.
     """
 
     def __init__(self, model: torch.nn.Module, policy: Policy, cfg: Training, train: SliceSet, val: SliceSet,
-                 folder: Path, seed: int, device: torch.device, best_meta: dict) -> None:
+                 folder: Path, seed: int, device: torch.device, best_meta: dict,
+                 algorithm: tuple[str, dict] = ("erm", {})) -> None:
+        from .algorithms import create_algorithm
+
         self.model, self.policy, self.cfg = model.to(device), policy, cfg
         self.train_set, self.val_set = train, val
         self.folder, self.seed, self.device, self.best_meta = folder, seed, device, best_meta
@@ -105,6 +106,9 @@ class Trainer:
         self.precision = describe_precision(self.amp_dtype)
         self.step, self.best_metric, self.best_step = 0, -1.0, -1
         self.loss = create_loss(cfg.loss)
+        self.algorithm = create_algorithm(algorithm[0], self.model, self.loss, self.opt, self.amp_dtype,
+                                          **algorithm[1])
+        self.algorithm.net = self.net
         self.snapshots = "oracle" in cfg.selection.rules
 
     # ------------------------------------------------------------------------------------ batches
@@ -119,20 +123,12 @@ class Trainer:
         return self.policy(images, labels, torch.Generator().manual_seed(step_seed(self.seed, step, 2)))
 
     def train_step(self, step: int, images: torch.Tensor, labels: torch.Tensor) -> float:
-        """One SGD step; returns the loss."""
+        """One step of the algorithm at this step's learning rate; returns the loss."""
         for group in self.opt.param_groups:
             group["lr"] = learning_rate(self.cfg, step, self.steps_per_epoch)
-        torch.manual_seed(step_seed(self.seed, step, 3))  # dropout
+        torch.manual_seed(step_seed(self.seed, step, 3))  # dropout and the algorithm's own draws
         self.model.train()
-        if self.channels_last:
-            images = images.contiguous(memory_format=torch.channels_last)
-        self.opt.zero_grad(set_to_none=True)
-        with autocast(self.device, self.amp_dtype):
-            logits = self.net(images)
-        loss = self.loss(logits.float(), labels)  # the loss in float32 whatever the network ran in
-        loss.backward()
-        self.opt.step()
-        return float(loss.detach())
+        return self.algorithm.update(images, labels)["loss"]
 
     # --------------------------------------------------------------------------------- validation
     @torch.no_grad()
@@ -149,7 +145,7 @@ class Trainer:
             if self.channels_last:
                 images = images.contiguous(memory_format=torch.channels_last)
             with autocast(self.device, self.amp_dtype):
-                preds.append(self.model(images).argmax(1).cpu())
+                preds.append(self.algorithm.predict(images).argmax(1).cpu())
             refs.append(labels.cpu())
         if not preds:
             return float("nan"), float("nan")

@@ -7,9 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
+from tiny_slices import tiny_slices
 
 import benchmark as cb
 from benchmark import precision as prec
@@ -80,21 +80,6 @@ def test_autocast_runs_a_convolution_in_bf16_only_when_asked():
 
 
 # ------------------------------------------------------------------------------------------- training
-def tiny_slices(n: int = 24, size: int = 40, seed: int = 0) -> SliceSet:
-    """Learnable slices: a disc (1) in a ring (2) beside a blob (3), each with its own intensity, plus noise."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[:size, :size]
-    labels = np.zeros((n, size, size), np.uint8)
-    for i in range(n):
-        cy, cx = rng.uniform(14, size - 14, 2)
-        r = np.hypot(yy - cy, xx - cx)
-        labels[i][r < 8], labels[i][r < 5] = 2, 1
-        labels[i][np.hypot(yy - cy - 3, xx - cx + 11) < 4] = 3
-    images = np.array([0.0, 2.0, 1.0, -1.0], np.float32)[labels]
-    images += rng.normal(0, 0.3, images.shape).astype(np.float32)
-    return SliceSet(images, labels)
-
-
 def make_trainer(folder: Path, precision: str, steps: int = 6, compile: bool = False) -> Trainer:
     """unet_test on 32x32 crops of the tiny slices, `paper` augmentation, seed 0."""
     folder.mkdir(parents=True, exist_ok=True)

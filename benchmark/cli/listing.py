@@ -80,6 +80,20 @@ def _policies(pattern: str) -> None:
     _print_broken("cmrbench.policies")
 
 
+@lister("algorithms")
+def _algorithms(pattern: str) -> None:
+    from ..algorithms import ALGORITHMS
+    from ..console import console
+
+    table = _table("name", "origin", "what", "hyperparameters (defaults)")
+    for e in ALGORITHMS.entries(pattern):
+        doc = (e.obj.__doc__ or "").strip().splitlines()
+        params = ", ".join(f"{k}={v!r}" for k, v in e.obj.hyperparameters().items())
+        table.add_row(e.name, e.origin, doc[0] if doc else "", params or "none")
+    console.print(table)
+    _print_broken("cmrbench.algorithms")
+
+
 @lister("leaderboards")
 def _leaderboards(pattern: str) -> None:
     from ..console import console
@@ -165,8 +179,8 @@ def _sites(pattern: str) -> None:
 
 
 @app.command("list")
-def list_(kind: str = typer.Argument(..., help="models, policies, datasets, leaderboards, launchers, shifts, "
-                                     "cohorts, scanners or sites"),
+def list_(kind: str = typer.Argument(..., help="models, policies, algorithms, datasets, leaderboards, launchers, "
+                                     "shifts, cohorts, scanners or sites"),
           pattern: str = typer.Argument("*", help="wildcard filter, e.g. 'unet*'")) -> None:
     """List what is registered, with where each comes from."""
     from ..errors import CmrbenchError

@@ -74,7 +74,25 @@ def model_from_checkpoint(path: Path, state: dict[str, Any], device: str):  # ty
         why = " ".join(str(exc).split())[:300]
         raise CmrbenchError(f"checkpoint {path}: its weights do not fit model '{state['model_name']}' "
                             f"({type(exc).__name__}: {why})") from None
-    return model
+    return with_algorithm(path, state, model)
+
+
+def with_algorithm(path: Path, state: dict[str, Any], model):  # type: ignore[no-untyped-def]
+    """The network wrapped in the algorithm that trained it, whose predict() is then used (erm: the network)."""
+    from ..algorithms import create_algorithm
+    from ..errors import CmrbenchError, UnknownNameError
+    from ..losses import create_loss
+
+    spec = state.get("algorithm") or {"name": "erm", "kwargs": {}}
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or not isinstance(spec.get("kwargs"), dict):
+        raise CmrbenchError(f"checkpoint {path}: unreadable algorithm entry {spec!r:.100}")
+    if spec["name"] == "erm":
+        return model
+    try:
+        return create_algorithm(spec["name"], model, create_loss("ce"), **spec["kwargs"])
+    except UnknownNameError:
+        raise CmrbenchError(f"checkpoint {path} was trained with algorithm '{spec['name']}', which is not registered "
+                            "here; load its plugin file with --plugins FILE") from None
 
 
 @app.command("predict")

@@ -111,23 +111,39 @@ def _with_params(cases: pd.DataFrame) -> pd.DataFrame:
     return cases
 
 
+def with_algorithm(res: Results, index: list[str]) -> list[str]:
+    """`index` plus the algorithm column where the results hold more than plain erm (older sets have none)."""
+    names = set(res.jobs["algorithm"].dropna().astype(str)) if "algorithm" in res.jobs else set()
+    return [*index, "algorithm"] if names - {"erm", ""} else index
+
+
 @register("table4_architectures", "Table IV: Dice per architecture (with its parameter count)")
 def table4(res: Results, missing: str = "exclude") -> Table:
-    return dice_table(res, "table4_architectures", ["model", "params (M)", "policy"], missing, prepare=_with_params)
+    return dice_table(res, "table4_architectures", with_algorithm(res, ["model", "params (M)", "policy"]), missing,
+                      prepare=_with_params)
 
 
-@register("table5_ablation", "Table V: Dice per augmentation setting, with the operations that are on")
+def _parts(res: Results, key: str, column: str) -> dict[str, set[str]]:
+    """What is on, per policy (its operations) or per algorithm (its parts), from jobs.csv."""
+    if key not in res.jobs or column not in res.jobs:
+        return {}
+    return {str(k): set(v.split(";")) if isinstance(v, str) and v else set()
+            for k, v in zip(res.jobs[key], res.jobs[column])}
+
+
+@register("table5_ablation", "Table V: Dice per augmentation setting and algorithm, with the operations and "
+                             "algorithm parts that are on")
 def table5(res: Results, missing: str = "exclude") -> Table:
-    table = dice_table(res, "table5_ablation", ["model", "policy"], missing)
+    table = dice_table(res, "table5_ablation", with_algorithm(res, ["model", "policy"]), missing)
     if table.absent:
         return table
-    ops_by_policy: dict[str, set[str]] = {}
-    for policy, ops in zip(res.jobs.get("policy", []), res.jobs.get("operations", [])):
-        ops_by_policy[policy] = set(str(ops).split(";")) if isinstance(ops, str) and ops else set()
-    all_ops = sorted(set().union(*ops_by_policy.values())) if ops_by_policy else []
     at = list(table.wide.columns).index("scored")
-    for op in reversed(all_ops):
-        table.wide.insert(at, op, ["on" if op in ops_by_policy.get(p, set()) else DASH for p in table.wide["policy"]])
+    for key, column in (("algorithm", "algorithm_parts"), ("policy", "operations")):
+        on = _parts(res, key, column)
+        if key not in table.wide:
+            continue
+        for part in sorted(set().union(*on.values()), reverse=True) if on else []:
+            table.wide.insert(at, part, ["on" if part in on.get(str(k), set()) else DASH for k in table.wide[key]])
     return table
 
 

@@ -13,7 +13,7 @@ from ..results import CALIBRATION_COLUMNS, ERROR_COLUMNS, JOB_COLUMNS, Results, 
 from .job import Job
 from .store import JobDir
 
-JOB_EXTRA = ["heldout", "precision", "threads", "train_seconds", "best_step"]
+JOB_EXTRA = ["heldout", "algorithm", "algorithm_parts", "precision", "threads", "train_seconds", "best_step"]
 
 
 def collect(out: Path, jobs: list[Job], data_problems: list[Problem]) -> tuple[Results, list[str]]:
@@ -43,7 +43,8 @@ def collect(out: Path, jobs: list[Job], data_problems: list[Problem]) -> tuple[R
                                                                                   plan.model.name),
                      "policy": plan.policy.name, "seed": plan.seed, "parameters": summary.get("parameters"),
                      "operations": summary.get("operations", ""), "heldout": plan.heldout,
-                     **{k: summary.get(k, "") for k in JOB_EXTRA[1:]}})
+                     "algorithm": plan.algorithm.shown,
+                     **{k: summary.get(k, "") for k in JOB_EXTRA[2:]}})
     case_df = _concat(cases, Results().cases.columns)
     jobs_df = pd.DataFrame(rows, columns=list(dict.fromkeys(JOB_COLUMNS + JOB_EXTRA)))
     # clinical_measures keeps each selection rule apart (never ED of one rule with ES of another)

@@ -65,6 +65,8 @@ class Scorer:
     def __init__(self, plan: TrainPlan, ctx: Any, device_name: str) -> None:
         import torch
 
+        from ..algorithms import create_algorithm
+        from ..losses import create_loss
         from ..models import create_model
         from ..preprocess import PreparedStore
 
@@ -73,6 +75,9 @@ class Scorer:
         self.device = torch.device(device_name)
         self.precision = torch.bfloat16 if ctx.precision == "bf16" else None
         self.model = create_model(plan.model.name, **plan.model.kwargs).to(self.device)
+        # predictions go through the algorithm's predict (plain inference for the built-ins)
+        self.predictor = create_algorithm(plan.algorithm.name, self.model, create_loss(suite.training.loss),
+                                          **plan.algorithm.kwargs)
         policy = build_policy(plan.policy, suite.preprocess.crop)
         self.store = PreparedStore(ctx.cache / "prepared", preprocess_for(suite, policy))
         self.job = {"job": plan.id, "model": model_label(plan.model), "policy": plan.policy.name, "seed": plan.seed}
@@ -87,7 +92,7 @@ class Scorer:
         """Labels, probabilities and flip-TTA copies of one prepared case with the loaded weights."""
         from ..infer import predict_case_output
 
-        return predict_case_output(self.model, prepared, self.suite.preprocess.crop, self.device,
+        return predict_case_output(self.predictor, prepared, self.suite.preprocess.crop, self.device,
                                    self.suite.evaluation.tta_flip, precision=self.precision)
 
     def assess(self, row: pd.Series, reference: Any, prepared: Any) -> tuple[list[dict], np.ndarray]:

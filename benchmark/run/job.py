@@ -53,7 +53,7 @@ def run_job(args: tuple[Job, Context], device_name: str) -> dict[str, Any]:
     plan = job.train
     jd = JobDir(ctx.out, plan.id)
     summary = {"job": plan.id, "method": plan.method, "model": model_label(plan.model), "policy": plan.policy.name,
-               "seed": plan.seed, "heldout": plan.heldout}
+               "algorithm": plan.algorithm.shown, "seed": plan.seed, "heldout": plan.heldout}
     timings: dict[str, float] = {}
     summary["timings"] = timings
     try:
@@ -117,15 +117,17 @@ def train(plan: TrainPlan, ctx: Context, jd: JobDir, device_name: str, timings: 
     params = count_parameters(model)
     meta = {"model_name": plan.model.name, "model_kwargs": plan.model.kwargs, "preprocess": asdict(pre),
             "crop": crop, "method": plan.method, "tta_flip": suite.evaluation.tta_flip,
+            "algorithm": {"name": plan.algorithm.name, "kwargs": plan.algorithm.kwargs},
             "plugins": [str((ctx.base / p).resolve()) for p in suite.plugins]}
     trainer = Trainer(model, policy, suite.training, slices["train"], slices["val"], jd.path, plan.seed, device,
-                      meta)
+                      meta, (plan.algorithm.name, plan.algorithm.kwargs))
     console.print(f"[bold]{plan.method}[/] seed {plan.seed} ({plan.id}): {len(slices['train'])} training slices, "
                   f"{trainer.total} steps of {suite.training.batch_size} on {device} ({trainer.precision})")
     from .progress import training_progress
 
     with training_progress(plan.method, trainer.total) as update, phase(TRAINING, timings):
         result = trainer.fit(update)
-    return {"parameters": params, "operations": ";".join(policy.operations()), "best_step": result.best_step,
+    return {"parameters": params, "operations": ";".join(policy.operations()),
+            "algorithm_parts": ";".join(trainer.algorithm.parts()), "best_step": result.best_step,
             "train_seconds": round(result.seconds, 1), "precision": trainer.precision,
             "threads": torch.get_num_threads(), "first_step_unix": result.first_step_unix}

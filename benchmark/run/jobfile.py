@@ -36,7 +36,8 @@ def write_job_file(folder: Path, job: Job, ctx: Context, device: str) -> None:
         "data": {**dataclasses.asdict(ctx.data), "sources": list(ctx.data.sources),
                  "targets": list(ctx.data.targets)},
         "train": {"model": plan.model.model_dump(mode="json"), "policy": plan.policy.model_dump(mode="json"),
-                  "seed": plan.seed, "heldout": plan.heldout, "id": plan.id, "config": plan.config},
+                  "seed": plan.seed, "heldout": plan.heldout, "id": plan.id, "config": plan.config,
+                  "algorithm": plan.algorithm.model_dump(mode="json")},
         "evals": [dataclasses.asdict(e) for e in job.evals],
     }
     folder.mkdir(parents=True, exist_ok=True)
@@ -45,7 +46,7 @@ def write_job_file(folder: Path, job: Job, ctx: Context, device: str) -> None:
 
 def read_job_file(folder: Path) -> tuple[Job, Context, str]:
     """The job, its context and the device the run chose, from a job folder (OUT is the folder's grandparent)."""
-    from ..suite import ModelSpec, PolicySpec, Suite
+    from ..suite import AlgorithmSpec, ModelSpec, PolicySpec, Suite
 
     folder = Path(folder).resolve()
     path = folder / JOB_FILE
@@ -57,7 +58,8 @@ def read_job_file(folder: Path) -> tuple[Job, Context, str]:
             raise ValueError(f"format {record.get('format')!r}, this cmrbench reads {JOB_FORMAT}")
         t, d = record["train"], record["data"]
         train = TrainPlan(ModelSpec.model_validate(t["model"]), PolicySpec.model_validate(t["policy"]), int(t["seed"]),
-                          str(t["heldout"]), str(t["id"]), dict(t["config"]))
+                          str(t["heldout"]), str(t["id"]), dict(t["config"]),
+                          AlgorithmSpec.model_validate(t.get("algorithm", "erm")))
         evals = tuple(EvalPlan(**e) for e in record["evals"])
         data = RunData(dict(d["manifests"]), dict(d["splits"]), tuple(d["sources"]), tuple(d["targets"]),
                        str(d["domain_by"]))

@@ -1,7 +1,7 @@
-"""What a suite asks for: trainings (model x policy x seed x held-out domain) and evaluations of each.
+"""What a suite asks for: trainings (model x policy x algorithm x seed x held-out domain) and evaluations of each.
 
 Two identities, kept apart (DomainBed's sweep, nnU-Net's written splits): a training's id hashes what
-changes its weights (model, policy, algorithmic settings, seed, preprocessing, the content of the cases it
+changes its weights (model, policy, algorithm, training settings, seed, preprocessing, the content of the cases it
 trains and validates on); an evaluation's id hashes the training, the content of the target cases and how
 they are scored (selection rule, TTA, precision). Adding a target only adds evaluations.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ..augment import Policy, create_policy, policy_from_config
 from ..digest import digest_json
 from ..preprocess import CACHE_VERSION, Preprocess
-from ..suite import ModelSpec, PolicySpec, Suite
+from ..suite import AlgorithmSpec, ModelSpec, PolicySpec, Suite
 
 TRAIN_FORMAT = 2  # bump when a change to training alters the weights a config produces
 EVAL_FORMAT = 2  # bump when a change to inference or scoring alters the cases a config produces
@@ -44,7 +44,7 @@ def model_label(spec: ModelSpec) -> str:
 
 @dataclass(frozen=True)
 class TrainPlan:
-    """One training: model, policy, seed and (leave-one-domain-out) the domain it never sees."""
+    """One training: model, policy, seed, (leave-one-domain-out) the domain it never sees, and the algorithm."""
 
     model: ModelSpec = field(hash=False)
     policy: PolicySpec = field(hash=False)
@@ -52,11 +52,14 @@ class TrainPlan:
     heldout: str = ""
     id: str = ""
     config: dict = field(default_factory=dict, compare=False, hash=False)
+    algorithm: AlgorithmSpec = field(default_factory=lambda: AlgorithmSpec(name="erm"), hash=False)
 
     @property
     def method(self) -> str:
-        """The row name in tables: seeds are pooled into a method, held-out domains never are."""
+        """The row name in tables: seeds are pooled into a method, held-out domains never are. The algorithm
+        is part of it unless it is plain erm (today's training)."""
         name = f"{model_label(self.model)} + {self.policy.name}"
+        name += "" if self.algorithm.plain else f" + {self.algorithm.shown}"
         return f"{name} (without {self.heldout})" if self.heldout else name
 
 
@@ -74,7 +77,8 @@ class EvalPlan:
 
 
 def grid(suite: Suite, domains: list[str] | None = None) -> list[TrainPlan]:
-    """models x policies x seeds (unless grid is off) plus explicit jobs, once per held-out domain."""
+    """models x policies x algorithms x seeds (unless grid is off) plus explicit jobs, once per held-out domain."""
+    from ..algorithms import check_hyperparameters
     from ..losses import LOSSES
     from ..models import MODELS
 
@@ -82,21 +86,28 @@ def grid(suite: Suite, domains: list[str] | None = None) -> list[TrainPlan]:
     models = {model_label(m): m for m in suite.models}
     models.update({m.name: m for m in suite.models if m.name not in models})
     policies = {p.name: p for p in suite.policies}
-    combos: list[tuple[ModelSpec, PolicySpec, int]] = []
+    algorithms = {a.name: a for a in suite.algorithms}
+    algorithms.update({a.shown: a for a in suite.algorithms})
+    combos: list[tuple[ModelSpec, PolicySpec, AlgorithmSpec, int]] = []
     if suite.grid:
-        combos += [(m, p, s) for m in suite.models for p in suite.policies for s in suite.seeds]
+        combos += [(m, p, a, s) for m in suite.models for p in suite.policies for a in suite.algorithms
+                   for s in suite.seeds]
     for j in suite.jobs:
         m = models.get(j.model) or ModelSpec(name=j.model)
         p = policies.get(j.policy) or PolicySpec(name=j.policy)
-        combos += [(m, p, s) for s in (j.seeds or suite.seeds)]
+        algos = suite.algorithms if j.algorithm is None else [algorithms.get(j.algorithm)
+                                                                or AlgorithmSpec(name=j.algorithm)]
+        combos += [(m, p, a, s) for a in algos for s in (j.seeds or suite.seeds)]
     held = (domains or []) if suite.protocol.name == "leave_one_domain_out" else [""]
     plans: list[TrainPlan] = []
-    for m, p, s in combos:
+    for m, p, a, s in combos:
         if not m.name.startswith("smp:"):
             MODELS.resolve(m.name)
         build_policy(p, suite.preprocess.crop)  # a bad policy fails here, at validate time
-        plans += [TrainPlan(m, p, s, h) for h in held]
-    unique = {digest_json([x.model.model_dump(), x.policy.model_dump(), x.seed, x.heldout]): x for x in plans}
+        check_hyperparameters(a.name, a.kwargs)  # and so does an unknown algorithm or hyperparameter
+        plans += [TrainPlan(m, p, s, h, algorithm=a) for h in held]
+    unique = {digest_json([x.model.model_dump(), x.policy.model_dump(), x.seed, x.heldout,
+                           x.algorithm.model_dump()]): x for x in plans}
     return list(unique.values())
 
 
@@ -111,12 +122,15 @@ def training_config(suite: Suite, plan: TrainPlan, data_digest: str, precision: 
             "policy": {"name": plan.policy.name, "describe": policy.describe()},
             "seed": plan.seed, "training": training, "preprocess": suite.preprocess.model_dump(),
             "protocol": suite.protocol.model_dump(), "heldout": plan.heldout, "data": data_digest,
-            "format": [TRAIN_FORMAT, CACHE_VERSION]}
+            "format": [TRAIN_FORMAT, CACHE_VERSION],
+            # added after 0.1: in the identity unless erm at its defaults, so that earlier trainings keep their ids
+            **({} if plan.algorithm.name == "erm" and not plan.algorithm.kwargs
+               else {"algorithm": plan.algorithm.model_dump(exclude={"label"})})}
 
 
 def with_id(plan: TrainPlan, config: dict) -> TrainPlan:
     """The plan with its content id and resolved config."""
-    return TrainPlan(plan.model, plan.policy, plan.seed, plan.heldout, digest_json(config), config)
+    return TrainPlan(plan.model, plan.policy, plan.seed, plan.heldout, digest_json(config), config, plan.algorithm)
 
 
 SHIFT_SETTINGS = {"shifts", "severities", "shift_seed", "shift_reference", "write_shifted"}

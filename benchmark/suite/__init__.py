@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .loading import apply_overrides, load_suite
 from .schema import (
+    AlgorithmSpec,
     Data,
     DataSource,
     Evaluation,
@@ -21,6 +22,6 @@ from .schema import (
     Training,
 )
 
-__all__ = ["Data", "DataSource", "Evaluation", "JobSpec", "LauncherSpec", "ModelSpec", "Optimizer", "PolicySpec",
-           "PreprocessCfg", "Protocol", "Schedule", "Selection", "Split", "Suite", "Synth", "Training",
+__all__ = ["AlgorithmSpec", "Data", "DataSource", "Evaluation", "JobSpec", "LauncherSpec", "ModelSpec", "Optimizer",
+           "PolicySpec", "PreprocessCfg", "Protocol", "Schedule", "Selection", "Split", "Suite", "Synth", "Training",
            "apply_overrides", "load_suite"]

@@ -217,11 +217,39 @@ class PolicySpec(Strict):
     ops: list[dict[str, Any]] | None = None
 
 
+class AlgorithmSpec(Strict):
+    """A training algorithm from the registry, its hyperparameters and the label shown in tables."""
+
+    name: str
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    label: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _by_name(cls, value: Any) -> Any:
+        return {"name": value} if isinstance(value, str) else value  # `- mixstyle` is `- {name: mixstyle}`
+
+    @property
+    def shown(self) -> str:
+        """How tables name it: its label, else its name."""
+        return self.label or self.name
+
+    @property
+    def plain(self) -> bool:
+        """Today's training (erm, default hyperparameters): left out of method names and training ids."""
+        return self.name == "erm" and not self.kwargs and self.label in (None, "erm")
+
+
+def _default_algorithms() -> list[AlgorithmSpec]:
+    return [AlgorithmSpec(name="erm")]
+
+
 class JobSpec(Strict):
-    """An explicit job (for ablations): model and policy by name or label, optional seeds."""
+    """An explicit job (for ablations): model, policy and algorithm by name or label, optional seeds."""
 
     model: str
     policy: str
+    algorithm: str | None = None  # default: each of the suite's algorithms
     seeds: list[Seed] | None = Field(default=None, min_length=1)
 
     @field_validator("seeds")
@@ -290,7 +318,8 @@ class LauncherSpec(BaseModel):
 
 
 class Suite(Strict):
-    """A whole benchmark: data, preprocessing, training, the models x policies x seeds grid, extra jobs."""
+    """A whole benchmark: data, preprocessing, training, the models x policies x algorithms x seeds grid, extra
+    jobs."""
 
     name: str
     seeds: list[Seed] = Field(default_factory=lambda: [0], min_length=1)
@@ -302,7 +331,8 @@ class Suite(Strict):
     protocol: Protocol = Field(default_factory=Protocol)
     models: list[ModelSpec] = Field(default_factory=list)
     policies: list[PolicySpec] = Field(default_factory=list)
-    grid: bool = True  # models x policies x seeds; false: only the explicit jobs
+    algorithms: list[AlgorithmSpec] = Field(default_factory=_default_algorithms, min_length=1)
+    grid: bool = True  # models x policies x algorithms x seeds; false: only the explicit jobs
     jobs: list[JobSpec] = Field(default_factory=list)
     leaderboards: list[str] | None = None
     launcher: LauncherSpec = Field(default_factory=lambda: LauncherSpec(name="local"))
@@ -349,6 +379,8 @@ class Suite(Strict):
         _unique("model label", [model_label(m) for m in self.models],
                 ": give each model its own `label` (tables name models by label)")
         _unique("policy name", [p.name for p in self.policies], ": give each policy its own name")
-        _unique("job (model, policy)", [(j.model, j.policy) for j in self.jobs],
+        _unique("algorithm label", [a.shown for a in self.algorithms],
+                ": give each algorithm its own `label` (tables name algorithms by label)")
+        _unique("job (model, policy, algorithm)", [(j.model, j.policy, j.algorithm) for j in self.jobs],
                 ": list its seeds in one job")
         return self
