@@ -108,7 +108,7 @@ class Trainer:
         self.loss = create_loss(cfg.loss)
         self.algorithm = create_algorithm(algorithm[0], self.model, self.loss, self.opt, self.amp_dtype,
                                           **algorithm[1])
-        self.algorithm.net = self.net
+        self.algorithm.use_network(self.net)
         self.snapshots = "oracle" in cfg.selection.rules
 
     # ------------------------------------------------------------------------------------ batches
@@ -161,8 +161,8 @@ class Trainer:
     def save_last(self) -> None:
         """Everything needed to resume."""
         self._save("last.pt", {"model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
-                               "precision": self.precision, "step": self.step,
-                               "best_metric": self.best_metric, "best_step": self.best_step})
+                               "algorithm": self.algorithm.extra_state(), "precision": self.precision,
+                               "step": self.step, "best_metric": self.best_metric, "best_step": self.best_step})
 
     def resume(self) -> bool:
         """Load last.pt if present; True when resumed."""
@@ -173,6 +173,7 @@ class Trainer:
             state = torch.load(path, map_location=self.device, weights_only=True)
             self.model.load_state_dict(state["model"])
             self.opt.load_state_dict(state["optimizer"])  # a "scaler" entry (fp16 runs before bf16) is ignored
+            self.algorithm.load_extra_state(state.get("algorithm", {}))
             self.step, self.best_metric, self.best_step = state["step"], state["best_metric"], state["best_step"]
         except Exception as exc:  # written atomically by this trainer: a damaged one was changed by hand
             why = " ".join(str(exc).split())[:200]

@@ -20,11 +20,18 @@ class Algorithm(nn.Module):
     trainer seeds per step, so that a step is the same whether the run was resumed or not.
     """
 
+    net: Any  # what logits() and predict() run: set by use_network
+
     def __init__(self, model: nn.Module, loss: Loss, optimizer: torch.optim.Optimizer | None = None,
                  amp_dtype: torch.dtype | None = None) -> None:
         super().__init__()
         self.model, self.loss, self.optimizer, self.amp_dtype = model, loss, optimizer, amp_dtype
-        self.net: Any = model  # what forward() runs: the model, or its torch.compile wrapper
+        self.use_network(model)
+
+    def use_network(self, net: Any) -> None:
+        """Run `net` (the model, or its torch.compile wrapper) in logits() and predict(); not a submodule, so
+        it never enters extra_state()."""
+        object.__setattr__(self, "net", net)
 
     # ------------------------------------------------------------------------------- for subclasses
     def logits(self, x: torch.Tensor) -> torch.Tensor:
@@ -60,6 +67,16 @@ class Algorithm(nn.Module):
         """The hyperparameters this algorithm declares, with their defaults."""
         params = inspect.signature(cls.__init__).parameters.values()
         return {p.name: p.default for p in params if p.kind is p.KEYWORD_ONLY}
+
+    def extra_state(self) -> dict[str, Any]:
+        """What the algorithm keeps besides the model and the trainer's optimizer (its own modules and buffers),
+        saved in last.pt so that a resumed run continues exactly; override it for anything else it keeps."""
+        return {k: v for k, v in self.state_dict().items() if not k.startswith("model.")}
+
+    def load_extra_state(self, state: dict[str, Any]) -> None:
+        """Restore what extra_state() returned."""
+        if state:
+            self.load_state_dict({**self.model.state_dict(prefix="model."), **state})
 
     def parts(self) -> list[str]:
         """Names of the components that are on (for ablation tables); none for a plain algorithm."""

@@ -9,6 +9,7 @@ import torch
 from tiny_slices import tiny_slices
 
 import benchmark as cb
+from benchmark.algorithms import Algorithm, register_algorithm
 from benchmark.slices import SliceSet
 from benchmark.suite import Training
 from benchmark.train import Trainer
@@ -85,3 +86,36 @@ def test_prediction_is_the_plain_network_in_eval_mode(tmp_path):
     trainer.algorithm.eval()
     with torch.no_grad():
         assert torch.equal(trainer.algorithm(x), trainer.model(x))
+
+
+@register_algorithm("test_counting_erm")
+class CountingERM(Algorithm):
+    """ERM whose loss weight depends on a buffer of its own (steps seen): state beyond model and optimizer."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.register_buffer("seen", torch.zeros(()))
+
+    def update(self, images: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
+        self.seen += 1
+        loss = self.loss(self.logits(images), labels) / self.seen
+        self.step(loss)
+        return {"loss": float(loss.detach())}
+
+
+def test_an_algorithms_own_state_is_checkpointed_and_resumed(tmp_path):
+    whole = make_trainer(tmp_path / "a", "test_counting_erm", "unet16")
+    whole.fit()
+    assert float(whole.algorithm.seen) == STEPS
+    crashed = make_trainer(tmp_path / "b", "test_counting_erm", "unet16")
+
+    def crash(step: int, total: int, loss: float) -> None:
+        if step == 3:
+            raise Crash
+
+    with pytest.raises(Crash):
+        crashed.fit(crash)
+    resumed = make_trainer(tmp_path / "b", "test_counting_erm", "unet16")
+    resumed.fit()
+    assert float(resumed.algorithm.seen) == STEPS  # 2 from the checkpoint, 2 after it
+    assert same(weights(whole), weights(resumed))
