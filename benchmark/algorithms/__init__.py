@@ -40,16 +40,34 @@ def register_algorithm(name: str | None = None, *, aliases: tuple[str, ...] = ()
     return deco
 
 
+def _fits(value: Any, default: Any) -> bool:
+    """Whether a suite's value has the kind of the declared default (numbers for numbers, lists for tuples)."""
+    if default is None:
+        return True
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+    if isinstance(default, (tuple, list)):
+        return isinstance(value, (tuple, list))
+    return isinstance(value, type(default))
+
+
 def check_hyperparameters(name: str, kwargs: dict[str, Any]) -> None:
-    """Raise a CmrbenchError for an unknown algorithm or a hyperparameter it does not declare."""
+    """Raise a CmrbenchError for an unknown algorithm, a hyperparameter it does not declare, or a value of
+    another kind than the declared default."""
     from ..errors import CmrbenchError
 
-    cls = ALGORITHMS.get(name)
-    unknown = sorted(set(kwargs) - set(cls.hyperparameters()))
+    declared = ALGORITHMS.get(name).hyperparameters()
+    unknown = sorted(set(kwargs) - set(declared))
     if unknown:
-        declared = ", ".join(f"{k}={v!r}" for k, v in cls.hyperparameters().items()) or "none"
+        listing = ", ".join(f"{k}={v!r}" for k, v in declared.items()) or "none"
         raise CmrbenchError(f"algorithm '{name}': unknown hyperparameter(s) {', '.join(map(repr, unknown))} "
-                            f"(it declares {declared})")
+                            f"(it declares {listing})")
+    for key, value in kwargs.items():
+        if not _fits(value, declared[key]):
+            raise CmrbenchError(f"algorithm '{name}': hyperparameter {key}={value!r:.60} is not a "
+                                f"{type(declared[key]).__name__} like its default {declared[key]!r}")
 
 
 def create_algorithm(name: str, model: torch.nn.Module, loss: Loss, optimizer: torch.optim.Optimizer | None = None,

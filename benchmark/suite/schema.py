@@ -381,6 +381,8 @@ class Suite(Strict):
         _unique("policy name", [p.name for p in self.policies], ": give each policy its own name")
         _unique("algorithm label", [a.shown for a in self.algorithms],
                 ": give each algorithm its own `label` (tables name algorithms by label)")
+        _unique("algorithm", [(a.name, repr(sorted(a.kwargs.items()))) for a in self.algorithms],
+                " with the same hyperparameters: it would be one training under two labels")
         _unique("job (model, policy, algorithm)", [(j.model, j.policy, j.algorithm) for j in self.jobs],
                 ": list its seeds in one job")
         return self

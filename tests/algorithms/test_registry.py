@@ -58,3 +58,13 @@ def test_adv_bias_moves_its_draw_up_the_loss():
         start = ce(net(algo.transform(images, labels, start_control, start_params)[0]),
                    algo.transform(images, labels, start_control, start_params)[1])
     assert moved > start
+
+
+def test_a_hyperparameter_of_the_wrong_kind_is_refused_before_training():
+    with pytest.raises(CmrbenchError, match=r"algorithm 'dsu': hyperparameter p='high' is not a float like its "
+                                            r"default 0.5"):
+        create_algorithm("dsu", cb.create_model("unet_test"), create_loss("ce"), p="high")
+    with pytest.raises(CmrbenchError, match="hyperparameter affine=1 is not a bool"):
+        create_algorithm("adv_bias", cb.create_model("unet_test"), create_loss("ce"), affine=1)
+    algo = create_algorithm("randconv", cb.create_model("unet_test"), create_loss("ce"), kernel_sizes=[3, 5], views=2)
+    assert algo.kernel_sizes == (3, 5) and algo.views == 2  # YAML lists for tuples, ints for floats

@@ -79,6 +79,8 @@ def test_plain_erm_keeps_earlier_ids_and_labels_never_enter_them(tmp_path):
     assert len(set(tuned.values())) == 2 and not set(tuned.values()) & set(before.values())
     with pytest.raises(CmrbenchError, match="algorithm label 'mixstyle' listed more than once"):
         ids([{"name": "mixstyle", "kwargs": {"p": 0.9}}, "mixstyle"])
+    with pytest.raises(CmrbenchError, match="one training under two labels"):
+        ids([{"name": "dsu", "label": "a"}, {"name": "dsu", "label": "b"}])
 
 
 def test_validate_names_an_unknown_hyperparameter(tmp_path):
