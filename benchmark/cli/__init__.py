@@ -48,6 +48,27 @@ app = typer.Typer(cls=_Group, no_args_is_help=True, add_completion=False, pretty
                   help="cmrbench: does a cardiac MR segmentation network trained here still work elsewhere?")
 
 
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"cmrbench {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="print cmrbench's version and exit"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="nothing on standard output (no progress, no tables); "
+                               "errors still go to standard error and results to OUT"),
+) -> None:
+    """cmrbench: does a cardiac MR segmentation network trained here still work elsewhere?"""
+    from ..console import console
+
+    console.quiet = quiet
+
+
 def _register_commands() -> None:
     from . import clean, data, jobs, listing, predict, results, run, shift, synth  # noqa: F401  (each adds its commands to `app`)
 

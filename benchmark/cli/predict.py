@@ -97,46 +97,42 @@ def with_algorithm(path: Path, state: dict[str, Any], model):  # type: ignore[no
 
 @app.command("predict")
 def predict(checkpoint: Path = typer.Option(..., "--checkpoint", help="a job's best.pt"),
-            input: Path = typer.Option(..., "--input", help="a 3D NIfTI file or a folder of them"),  # noqa: A002
+            input: Path = typer.Option(..., "--input", help="a NIfTI file (3D, or a 4D cine) or a folder of them; "
+                                       "label files (*_gt*, *_seg*) in a folder are left out"),  # noqa: A002
             out: Path = typer.Option(..., "--out", "-o", help="folder for the label maps"),
+            frames_: str = typer.Option("all", "--frames", help="of a 4D cine: 'all' (one 4D label map) or ED, ES "
+                                        "(from the Info.cfg beside it, ACDC's layout) and 1-based frame numbers, "
+                                        "e.g. ED,ES or 1,12 (one 3D map each, named <file>_ED, <file>_frame12)"),
+            label_map: str = typer.Option("canonical", "--label-map", help="label values written: canonical "
+                                          "(1 LV, 2 MYO, 3 RV) or acdc (1 RV, 2 MYO, 3 LV)"),
+            probabilities: bool = typer.Option(False, "--probabilities", help="also write <name>_probs.nii.gz: "
+                                               "float32 class probabilities (background, LV, MYO, RV) as the last "
+                                               "axis"),
             plugins: list[Path] = typer.Option([], "--plugins", help=PLUGINS_HELP),
             device: str = typer.Option("cpu", "--device")) -> None:
-    """Segment NIfTI files with a trained model (labels 0 bg, 1 LV, 2 MYO, 3 RV, on each input's grid).
+    """Segment NIfTI files with a trained model, each on its own grid.
 
     A file that cannot be segmented is skipped and listed in OUT/errors.csv; the exit status is then 1."""
-    import torch
-
     from ..console import console, track
     from ..data.isolate import case_problem
-    from ..data.loader import Case, read_image
     from ..data.problems import Problem, write_problems
-    from ..errors import CmrbenchError
-    from ..infer import predict_case, save_label
+    from ..labels import convention
     from ..plugins import load_plugin_file
-    from ..preprocess import Preprocess, prepare_case
+    from .predict_inputs import input_files, parse_frames
 
+    wanted = parse_frames(frames_)
+    convention(label_map)  # an unknown convention fails before anything runs
     for plugin in plugins:
         load_plugin_file(plugin)
     state = load_checkpoint(checkpoint, device)
-    model = model_from_checkpoint(checkpoint, state, device)
-    try:
-        settings: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in state["preprocess"].items()}
-        pre = Preprocess(**settings)
-    except (TypeError, AttributeError) as exc:
-        raise CmrbenchError(f"checkpoint {checkpoint}: unreadable preprocess settings ({exc})") from None
-    if not input.exists():
-        raise CmrbenchError(f"--input {input}: no such file or folder")
-    files = sorted(input.glob("*.nii*")) if input.is_dir() else [input]
-    if not files:
-        raise CmrbenchError(f"--input {input}: no NIfTI files")
+    segmenter = Segmenter(checkpoint, state, model_from_checkpoint(checkpoint, state, device), device)
+    files, labels = input_files(input)
+    if labels:
+        console.print(f"left out {len(labels)} label file(s) (*_gt*, *_seg*), e.g. {labels[0].name}", markup=False)
     skipped: list[Problem] = []
     for f in track(files, "segmenting"):
         try:  # one file's failure is reported and skipped; the others are segmented
-            image, img, spacing = read_image(f)
-            case = Case(image, None, spacing, img.affine, img.header)
-            label = predict_case(model, prepare_case(case, pre), state["crop"], torch.device(device),
-                                 state.get("tta_flip", False))
-            save_label(label, img.affine, img.header, out / f.name)
+            segmenter.segment_file(f, wanted, out, label_map, probabilities)
         except Exception as exc:
             skipped.append(case_problem(exc, f))
             console.print(f"skipped: {skipped[-1].line()}", markup=False, soft_wrap=True)
@@ -145,3 +141,69 @@ def predict(checkpoint: Path = typer.Option(..., "--checkpoint", help="a job's b
         write_problems(skipped, out / "errors.csv")
         console.print(f"{len(skipped)} file(s) skipped, listed in {out / 'errors.csv'}")
         raise typer.Exit(1)
+
+
+class Segmenter:
+    """A checkpoint's network with its preprocessing, segmenting files frame by frame."""
+
+    def __init__(self, path: Path, state: dict[str, Any], model: Any, device: str) -> None:
+        import torch
+
+        from ..errors import CmrbenchError
+        from ..preprocess import Preprocess
+
+        try:
+            settings: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                        for k, v in state["preprocess"].items()}
+            self.pre = Preprocess(**settings)
+        except (TypeError, AttributeError) as exc:
+            raise CmrbenchError(f"checkpoint {path}: unreadable preprocess settings ({exc})") from None
+        self.model, self.state, self.device = model, state, torch.device(device)
+
+    def volume(self, path: Path, frame: int | None) -> tuple[Any, Any, Any]:
+        """Labels [X, Y, Z], probabilities [C, X, Y, Z] and the NIfTI image of one volume."""
+        from ..data.loader import Case, read_image
+        from ..infer import predict_case_output
+        from ..preprocess import prepare_case
+
+        image, img, spacing = read_image(path, frame)
+        case = Case(image, None, spacing, img.affine, img.header)
+        out = predict_case_output(self.model, prepare_case(case, self.pre), self.state["crop"], self.device,
+                                  self.state.get("tta_flip", False))
+        return out.label, out.probs, img
+
+    def segment_file(self, path: Path, wanted: list[str], out: Path, label_map: str, probabilities: bool) -> None:
+        """Write the label map(s) of one file (and its probabilities when asked)."""
+        import numpy as np
+
+        from ..data.nifti import open_image
+        from ..labels import from_canonical
+        from .predict_inputs import frames, stem
+
+        shape = tuple(open_image(path).shape)
+        for fr in frames(path, shape, wanted):
+            if fr.index is None and len(shape) == 4:  # every frame of a cine, stacked back into 4D
+                parts = [self.volume(path, t) for t in range(shape[3])]
+                label, probs = np.stack([p[0] for p in parts], -1), np.stack([p[1] for p in parts], -1)
+                probs, img = np.moveaxis(probs, 0, -1), parts[0][2]  # [X, Y, Z, T, C]
+                like = open_image(path)
+            else:
+                label, probs, img = self.volume(path, fr.index)
+                probs, like = np.moveaxis(probs, 0, -1), img  # [X, Y, Z, C]
+            name = stem(path) + fr.suffix
+            write_volume(from_canonical(label, label_map), like, out / f"{name}.nii.gz", np.uint8)
+            if probabilities:
+                write_volume(probs.astype(np.float32), like, out / f"{name}_probs.nii.gz", np.float32)
+
+
+def write_volume(array: Any, like: Any, path: Path, dtype: Any) -> None:
+    """Write an array with the geometry of image `like` (its affine and voxel sizes)."""
+    import nibabel as nib
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = like.header.copy()
+    header.set_data_dtype(dtype)
+    zooms = tuple(like.header.get_zooms()[:3]) + (1.0,) * (array.ndim - 3)
+    img = nib.Nifti1Image(array.astype(dtype), like.affine, header)
+    img.header.set_zooms(zooms)
+    nib.save(img, str(path))
