@@ -1,14 +1,13 @@
 """Write every leaderboard (.md, .csv, .tex), the figures and a self-contained report.html."""
 from __future__ import annotations
 
-import base64
-import html
 from pathlib import Path
 
 from ..atomic import WriteError, write_csv_atomic, write_text_atomic
 from ..results import Results
 from .figures import fig4_boxplots, fig8_bland_altman
-from .formats import to_html, to_latex, to_markdown
+from .formats import to_latex, to_markdown
+from .html_report import report_page
 from .robustness import fig_reliability
 from .shifts import fig_shift_curves
 from .tables import Table, build_all
@@ -18,11 +17,6 @@ FIGURES = {"fig4_boxplots": ("Figure 4: Dice per dataset and structure", fig4_bo
            "fig8_bland_altman": ("Figure 8: Bland-Altman", fig8_bland_altman),
            "fig_shift_curves": ("Dice against shift severity", fig_shift_curves),
            "fig_reliability": ("Reliability diagram per target (calibration)", fig_reliability)}
-
-STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px}table.board{border-collapse:collapse;
-font-size:13px}table.board td,table.board th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:left}
-p.note{font-size:12px;color:#555;margin:2px 0}p.absent{color:#a00}img{max-width:100%}"""
-
 
 def write_leaderboards(res: Results, out: Path, provenance: dict | None = None,
                        names: list[str] | None = None, missing: str = "exclude") -> list[Table]:
@@ -43,19 +37,7 @@ def write_leaderboards(res: Results, out: Path, provenance: dict | None = None,
         else:
             write_csv_atomic(t.tidy, folder / f"{t.name}.csv", index=False, float_format="%.6g")
     figures = {title: build(res, folder / f"{stem}.png") for stem, (title, build) in FIGURES.items()}
-    parts = ["<h1>cmrbench leaderboards</h1>"]
-    if provenance:
-        parts.append("<p class='note'>" + html.escape(", ".join(f"{k}: {v}" for k, v in provenance.items())) + "</p>")
-    parts += [to_html(t) for t in tables]
-    for name, fig in figures.items():
-        if fig is None and name == FIGURES["fig_shift_curves"][0]:
-            continue  # a run without shifts has no such figure to miss
-        parts.append(f"<h2>{name}</h2>")
-        if fig is None:
-            parts.append("<p class='absent'>No data for this figure.</p>")
-        else:
-            data = base64.b64encode(Path(fig).read_bytes()).decode()
-            parts.append(f"<img alt='{html.escape(name)}' src='data:image/png;base64,{data}'>")
-    write_text_atomic(folder / "report.html", f"<!doctype html><html><head><meta charset='utf-8'><title>cmrbench"
-                      f"</title><style>{STYLE}</style></head><body>{''.join(parts)}</body></html>")
+    shift_curves = FIGURES["fig_shift_curves"][0]  # a run without shifts has no such figure to miss
+    figures = {title: path for title, path in figures.items() if path is not None or title != shift_curves}
+    write_text_atomic(folder / "report.html", report_page(tables, figures, res, provenance or {}))
     return tables
