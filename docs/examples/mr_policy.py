@@ -10,7 +10,7 @@ from benchmark.augment.ops import BiasField, FlipH, FlipV, Gamma, GaussianNoise,
 
 @register_policy("mr")
 def mr(crop: int = 256) -> Policy:
-    """Flips, rotation +-15 deg, scale [0.9, 1.1], gamma, a bias field and Rician-like noise, then the crop."""
+    """Flips, rotation +-15 deg, scale [0.9, 1.1], gamma, a bias field and Gaussian noise, then the crop."""
     return Policy([FlipH(p=0.5), FlipV(p=0.5), Rotate(degrees=(-15, 15)), Scale(range=(0.9, 1.1)),
                    Gamma(p=0.5, range=(0.7, 1.5)), BiasField(p=0.5, strength=0.3), GaussianNoise(p=0.3, sd=(0, 0.05)),
                    RandomCrop(crop)],  # spatial ops are fused into one resampling; the crop comes last
