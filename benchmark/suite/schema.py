@@ -383,6 +383,6 @@ class Suite(Strict):
                 ": give each algorithm its own `label` (tables name algorithms by label)")
         _unique("algorithm", [(a.name, repr(sorted(a.kwargs.items()))) for a in self.algorithms],
                 " with the same hyperparameters: it would be one training under two labels")
-        _unique("job (model, policy, algorithm)", [(j.model, j.policy, j.algorithm) for j in self.jobs],
-                ": list its seeds in one job")
+        _unique("job (model, policy)", [(j.model, j.policy) + ((j.algorithm,) if j.algorithm else ())
+                                        for j in self.jobs], ": list its seeds in one job")
         return self

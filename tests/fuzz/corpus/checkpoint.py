@@ -110,6 +110,7 @@ def _predict_input(name: str, make: Callable[[Env], Path]) -> None:
 
 
 _predict_input("truncated", lambda env: truncate(env.acdc(1), 0.6))
-_predict_input("4d-file", lambda env: env.acdc(1, "4d.nii.gz"))
+# a 4D cine is segmented frame by frame (predict --frames); five dimensions are not an image predict reads
+_predict_input("5d-file", lambda env: replace_data(env.acdc(1), np.zeros((24, 20, 3, 2, 2), np.float32)))
 _predict_input("nan-voxels", lambda env: replace_data(env.acdc(1), np.full((24, 20, 3), np.nan, np.float32)))
 _predict_input("pixdim-zero", lambda env: patch_header(env.acdc(1), set_field("pixdim", 1, 0.0)))
