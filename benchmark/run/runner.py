@@ -123,8 +123,8 @@ def run_suite(suite: Suite, base: Path, out: Path, device: str | None = None, la
     out = Path(out)
     reset()
     start = time.perf_counter()
-    ensure_writable_dir(out)  # a read-only, full or mistyped OUT fails here in one line, before any work
-    check_tracking(suite)  # and so does a tracker whose package is not installed
+    check_tracking(suite)  # a tracker whose package is not installed fails here in one line, before any work
+    ensure_writable_dir(out)  # and so does a read-only, full or mistyped OUT
     with RunLock(out):
         for plugin in suite.plugins:
             load_plugin_file(base / plugin)
