@@ -1,6 +1,7 @@
 """`cmrbench run | validate`: the suite runner and its dry run."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -26,8 +27,10 @@ def validate(suite: Path = typer.Argument(..., help="suite YAML"),
     from ..shifts import shift_names
     from ..suite import load_suite
     from ..synth.cohorts import COHORTS
+    from ..tracking import check_tracking, describe_tracking
 
     spec, base = load_suite(suite, overrides)
+    check_tracking(spec)
     for plugin in spec.plugins:
         load_plugin_file(base / plugin)
     missing = []
@@ -59,6 +62,8 @@ def validate(suite: Path = typer.Argument(..., help="suite YAML"),
                   + (f"; {len(missing)} data path(s) to fill in before `cmrbench run`" if missing else ""))
     for p in plans:  # ids hash the data's content: they are known once `cmrbench run` has read it
         console.print(f"  {p.method}  seed {p.seed}", markup=False)
+    for line in describe_tracking(spec):
+        console.print(f"tracking: {line}", markup=False, soft_wrap=True)
 
 
 @app.command("run")
@@ -70,6 +75,9 @@ def run(suite: Path = typer.Argument(..., help="suite YAML"),
         dry_run: bool = typer.Option(False, "--dry-run", help="prepare and write the job files, then print what "
                                      "the launcher would submit instead of running it"),
         overrides: list[str] = typer.Option([], "--set", help=SET_HELP),
+        mlflow: str | None = typer.Option(None, "--mlflow", metavar="URI", help="also log to this MLflow store "
+                                          "(file:///abs/mlruns, sqlite:///mlflow.db, http://host:5000); the "
+                                          "experiment is the suite's tracking.mlflow.experiment, else its name"),
         profile: bool = typer.Option(False, "--profile", help="print where the wall time went, per phase")) -> None:
     """Train, evaluate, and write results and leaderboards; a rerun resumes where it stopped."""
     from ..console import console
@@ -78,7 +86,8 @@ def run(suite: Path = typer.Argument(..., help="suite YAML"),
     from .results import _print_table
 
     device_set = [f"device={device}"] if device is not None else []  # validated like the suite's own value
-    spec, base = load_suite(suite, [*overrides, *device_set])
+    mlflow_set = [f"tracking.mlflow.uri={json.dumps(mlflow)}"] if mlflow is not None else []  # quoted: a string
+    spec, base = load_suite(suite, [*overrides, *device_set, *mlflow_set])
     out = out or Path("runs") / spec.name
     results = run_suite(spec, base, out, device, launcher, dry_run)
     if dry_run:

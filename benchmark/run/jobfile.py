@@ -13,7 +13,7 @@ import json
 import os
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -25,6 +25,8 @@ from .jobs import EvalPlan, TrainPlan
 
 JOB_FILE, LOG_FILE, WHERE_FILE, RUNNING_FILE = "job.json", "job.log", "where.json", ".running"
 JOB_FORMAT = 1
+# called with (job folder, summary) after each job that runs in this process (the local launcher's): trackers
+_FINISHED: list[Callable[[Path, dict[str, Any]], None]] = []
 
 
 def write_job_file(folder: Path, job: Job, ctx: Context, device: str) -> None:
@@ -93,7 +95,19 @@ def run_job_dir(folder: Path, device: str | None = None, launcher: str = "run-jo
         summary = run_job((job, ctx), device)
         where.update(finished=time.strftime("%Y-%m-%dT%H:%M:%S"), state="failed" if "failed" in summary else "done")
         write_text_atomic(folder / WHERE_FILE, json.dumps(where, indent=1))
+    for listener in list(_FINISHED):
+        listener(folder, summary)
     return summary
+
+
+@contextlib.contextmanager
+def on_job_finished(listener: Callable[[Path, dict[str, Any]], None]) -> Iterator[None]:
+    """Call `listener(folder, summary)` after each job that finishes in this process, while the block runs."""
+    _FINISHED.append(listener)
+    try:
+        yield
+    finally:
+        _FINISHED.remove(listener)
 
 
 @contextlib.contextmanager

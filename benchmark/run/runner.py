@@ -22,12 +22,13 @@ from ..preprocess import PreparedStore
 from ..results import Results
 from ..shifts import shift_names
 from ..suite import LauncherSpec, Suite
+from ..tracking import TrackingSession, check_tracking, open_tracking
 from .clean import PLAN_FILE
 from .collect import collect
 from .datasets import RunData, resolve_data, rows_digest
 from .evaluation import eval_rows
 from .job import Context, Job, training_rows
-from .jobfile import is_running, read_job_file, write_job_file
+from .jobfile import is_running, on_job_finished, read_job_file, write_job_file
 from .jobs import EvalPlan, TrainPlan, build_policy, eval_plan, grid, preprocess_for, training_config, with_id
 from .profile import add, breakdown, phase, reset
 from .sources import resolve_path
@@ -122,7 +123,8 @@ def run_suite(suite: Suite, base: Path, out: Path, device: str | None = None, la
     out = Path(out)
     reset()
     start = time.perf_counter()
-    ensure_writable_dir(out)  # a read-only, full or mistyped OUT fails here in one line, before any work
+    check_tracking(suite)  # a tracker whose package is not installed fails here in one line, before any work
+    ensure_writable_dir(out)  # and so does a read-only, full or mistyped OUT
     with RunLock(out):
         for plugin in suite.plugins:
             load_plugin_file(base / plugin)
@@ -153,11 +155,13 @@ def run_suite(suite: Suite, base: Path, out: Path, device: str | None = None, la
         if dry_run:
             console.print(describe_launch(spec, todo, device_name), markup=False, soft_wrap=True)
             return Results()
-        for summary in launch(todo, device_name, spec.options) if todo else []:
-            add(summary.get("timings", {}))
-            if "failed" in summary and "method" not in summary:  # the launcher lost it before the job began
-                console.print(f"[red]failed[/] job {summary['job']}: {summary['failed']}", soft_wrap=True)
-        results = finish(out)
+        tracking = open_tracking(suite, out, jobs)  # a job run in this process is logged as it finishes
+        with on_job_finished(tracking.job_finished):
+            for summary in launch(todo, device_name, spec.options) if todo else []:
+                add(summary.get("timings", {}))
+                if "failed" in summary and "method" not in summary:  # the launcher lost it before the job began
+                    console.print(f"[red]failed[/] job {summary['job']}: {summary['failed']}", soft_wrap=True)
+        results = finish(out, tracking)
         _write_profile(out, time.perf_counter() - start)
         return results
 
@@ -177,12 +181,15 @@ def _to_dispatch(out: Path, jobs: list[Job]) -> list[Path]:
     return todo
 
 
-def finish(out: Path) -> Results:
-    """Collect whatever jobs of OUT's plan are done into results/ and leaderboards/; list those that are not."""
+def finish(out: Path, tracking: TrackingSession | None = None) -> Results:
+    """Collect whatever jobs of OUT's plan are done into results/ and leaderboards/; list those that are not.
+
+    The suite's trackers (`tracking`, else opened here) then log every trained job they miss and the leaderboards."""
     from ..leaderboards import write_leaderboards
     from ..provenance import provenance
 
     jobs, suite, device, precision = planned_jobs(out)
+    tracking = tracking or open_tracking(suite, out, jobs)
     with phase("collecting results"):
         problems = read_problems(out / DATA_PROBLEMS) if (out / DATA_PROBLEMS).is_file() else []
         results, pending = collect(out, jobs, problems)
@@ -196,6 +203,9 @@ def finish(out: Path) -> Results:
     write_text_atomic(out / "results" / "provenance.yaml", yaml.safe_dump(prov, sort_keys=False))
     with phase("tables, figures and report"):
         write_leaderboards(results, out, prov, names=suite.leaderboards)
+    if tracking.trackers:
+        with phase("experiment tracking"):
+            tracking.finish()
     return results
 
 

@@ -9,6 +9,7 @@ from .schema import (
     Evaluation,
     JobSpec,
     LauncherSpec,
+    MlflowSpec,
     ModelSpec,
     Optimizer,
     PolicySpec,
@@ -19,9 +20,10 @@ from .schema import (
     Split,
     Suite,
     Synth,
+    TrackingSpec,
     Training,
 )
 
-__all__ = ["AlgorithmSpec", "Data", "DataSource", "Evaluation", "JobSpec", "LauncherSpec", "ModelSpec", "Optimizer",
-           "PolicySpec", "PreprocessCfg", "Protocol", "Schedule", "Selection", "Split", "Suite", "Synth", "Training",
-           "apply_overrides", "load_suite"]
+__all__ = ["AlgorithmSpec", "Data", "DataSource", "Evaluation", "JobSpec", "LauncherSpec", "MlflowSpec", "ModelSpec",
+           "Optimizer", "PolicySpec", "PreprocessCfg", "Protocol", "Schedule", "Selection", "Split", "Suite", "Synth",
+           "TrackingSpec", "Training", "apply_overrides", "load_suite"]

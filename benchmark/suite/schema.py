@@ -317,6 +317,26 @@ class LauncherSpec(BaseModel):
         return dict(self.model_extra or {})
 
 
+class MlflowSpec(Strict):
+    """An MLflow tracking store and the experiment a suite's runs go to."""
+
+    uri: str = Field(min_length=1)  # file:///abs/mlruns, sqlite:///mlflow.db, http://host:5000 (no credentials here)
+    experiment: str | None = Field(None, min_length=1)  # default: the suite's name
+    # where a new experiment keeps its artifacts; default: MLflow's, except beside the file of a SQLite store
+    artifact_location: str | None = Field(None, min_length=1)
+
+
+class TrackingSpec(Strict):
+    """Experiment trackers that a run also logs to (never part of a training's or an evaluation's identity)."""
+
+    mlflow: MlflowSpec | None = None
+
+    @property
+    def configured(self) -> list[str]:
+        """The names of the trackers that are set."""
+        return [name for name in type(self).model_fields if getattr(self, name) is not None]
+
+
 class Suite(Strict):
     """A whole benchmark: data, preprocessing, training, the models x policies x algorithms x seeds grid, extra
     jobs."""
@@ -341,6 +361,7 @@ class Suite(Strict):
     # runs across launchers; unset: the launcher's allotment (ray num_cpus, slurm cpus_per_job; local: torch's)
     threads: int | None = Field(None, ge=1, le=1024)
     save_predictions: bool = True
+    tracking: TrackingSpec = Field(default_factory=TrackingSpec)
 
     @field_validator("launcher", mode="before")
     @classmethod
