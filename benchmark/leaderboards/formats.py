@@ -53,12 +53,14 @@ def _numeric(values: tuple[str, ...] | list[str]) -> bool:
 
 
 def caption(title: str) -> str:
-    """The title without its 'Table III:' prefix (LaTeX numbers the table itself); a '(qualifier)' leads instead."""
+    """The title without its 'Table III:' prefix (LaTeX numbers the table itself); a '(qualifier)' leads instead,
+    capitalised."""
     m = _PREFIX.match(_one_line(title))
     if not m:
         return _one_line(title)
-    rest = title[m.end():].strip()
-    return f"{m.group(1)[:1].upper()}{m.group(1)[1:]}: {rest}" if m.group(1) else rest
+    text = _one_line(title)[m.end():]
+    text = f"{m.group(1)}: {text}" if m.group(1) else text
+    return text[:1].upper() + text[1:]  # a caption is a sentence: 'classwise ECE' -> 'Classwise ECE'
 
 
 def _study_number(title: str) -> str:

@@ -69,7 +69,8 @@ def test_the_figure_prints_bias_limits_units_and_counts_in_png_pdf_and_svg(tmp_p
 
 
 def test_removed_outliers_are_counted_on_the_panel_as_in_the_table(tmp_path):
-    res = toy_results(subjects=8, vol_ref=lambda i, ph, s: (1000.0 if i == 7 else 100.0 + i) * (1 if ph == "ED" else 0.4))
+    # subject 7's heart is ten times larger: its mean lies far outside 1.5 x IQR of the others'
+    res = toy_results(subjects=8, vol_ref=lambda i, ph, s: (1000.0 if i == 7 else 100.0 + i) * (ph == "ED" or 0.4))
     res.cases["vol_pred_ml"] = res.cases["vol_ref_ml"] + 2.0
     res.clinical = clinical_measures(res.cases)
     panel = next(p for p in ba_panels(res) if p.measure == "LVEDV")
@@ -100,3 +101,25 @@ def test_box_plots_show_n_under_each_box_and_explain_a_structure_not_annotated(t
     # acdc: A and B x 3 structures; bscmr: A x 2 structures (B has no case there: 'no scored case' in its slots)
     assert svg.count("n=12") == 8 and svg.count("RV not annotated") == 1 and svg.count("no scored case") == 2
     assert "median" in svg  # the note names the black median line
+
+
+def test_write_leaderboards_writes_each_figure_as_png_pdf_and_svg(tmp_path):
+    from benchmark.leaderboards import write_leaderboards
+
+    write_leaderboards(two_datasets(), tmp_path, names=["table3_methods"])
+    for stem in ("fig4_boxplots", "fig8_bland_altman"):
+        for ext in ("png", "pdf", "svg"):
+            assert (tmp_path / "leaderboards" / f"{stem}.{ext}").stat().st_size > 1000, (stem, ext)
+
+
+def test_two_selection_rules_of_one_training_are_two_rows_not_one_pooled_panel():
+    import pandas as pd
+
+    res = toy_results(subjects=5, method="A")
+    base = pd.DataFrame({"job": res.jobs.job[0], "dataset": "acdc", "subject": [f"S{i:03d}" for i in range(5)],
+                         "measure": "LVEDV", "manual": [100.0 + 10 * i for i in range(5)]})
+    res.clinical = pd.concat([base.assign(auto=base.manual + 4, selection="source_val"),
+                              base.assign(auto=base.manual - 2, selection="last")], ignore_index=True)
+    panels = {p.method: p for p in ba_panels(res) if p.measure == "LVEDV"}
+    assert panels["A (source_val)"].stats.mean_diff == pytest.approx(4.0)
+    assert panels["A (last)"].stats.mean_diff == pytest.approx(-2.0)

@@ -75,13 +75,15 @@ def test_captions_drop_the_table_prefix_and_every_table_has_a_label():
     tex = to_latex(table("table3_methods", res))
     assert r"\caption{Dice per method, dataset and structure}" in tex
     assert tex.startswith("% table3_methods: Table III of the reference study")
-    assert caption("Table III (oracle selection): Dice with the checkpoint") == "Oracle selection: Dice with the checkpoint"
+    assert caption("Table III (oracle selection): Dice with X") == "Oracle selection: Dice with X"
     assert caption("Bland-Altman: mean difference") == "Bland-Altman: mean difference"
+    assert caption("Table XI: classwise ECE") == "Classwise ECE"
 
 
 def test_booktabs_rules_aligned_numbers_and_a_dataset_spanner():
     tex = to_latex(table("table3_methods"))
-    # method left; scored right; each Dice column: its mean right-aligned against its interval and n; MYO: dashes, centred
+    # method left; scored right; each Dice column: its mean right-aligned against its interval and n;
+    # MYO, not annotated: dashes, centred
     assert r"\begin{tabular}{lrr@{\ }lcr@{\ }l}" in tex
     lines = tex.splitlines()
     top, mid, bottom = lines.index(r"\toprule"), lines.index(r"\midrule"), lines.index(r"\bottomrule")
@@ -102,3 +104,21 @@ def test_tables_iii_to_v_show_n_in_every_cell_in_markdown_and_latex(name):
 def test_method_names_keep_latex_special_characters_as_text():
     tex = to_latex(table("table3_methods"))
     assert tex_row(tex, A_TEX)[0] == A_TEX
+
+
+def _width(row: str) -> int:
+    """Tabular columns a row fills: each cell one, a \\multicolumn{k} cell k."""
+    cells = row.removesuffix(r"\\").split(" & ")
+    return sum(int(m.group(1)) if (m := re.match(r"\\multicolumn\{(\d+)\}", c.strip())) else 1 for c in cells)
+
+
+def test_every_row_of_every_table_fills_exactly_the_columns_its_tabular_declares():
+    res = two_methods()
+    for t in build_all(res):
+        if t.absent:
+            continue
+        lines = to_latex(t).splitlines()
+        spec = next(line for line in lines if line.startswith(r"\begin{tabular}"))[len(r"\begin{tabular}{"):-1]
+        columns = len(re.sub(r"@\{[^}]*\}", "", spec))
+        rows = [line for line in lines if line.endswith(r"\\")]
+        assert rows and all(_width(r) == columns for r in rows), (t.name, spec, rows)
