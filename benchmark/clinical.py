@@ -8,6 +8,10 @@ import pandas as pd
 MYO_DENSITY_G_PER_ML = 1.05
 MEASURES = ("LVEDV", "LVESV", "LVEF", "LVM", "RVEDV", "RVESV", "RVEF")
 KEYS = ["job", "dataset", "subject"]
+UNITS = {"LVEDV": "mL", "LVESV": "mL", "LVEF": "%", "LVM": "g", "RVEDV": "mL", "RVESV": "mL", "RVEF": "%"}
+# the structure and the phases each measure is computed from
+NEEDS = {"LVEDV": ("LV", ("ED",)), "LVESV": ("LV", ("ES",)), "LVEF": ("LV", ("ED", "ES")), "LVM": ("MYO", ("ED",)),
+         "RVEDV": ("RV", ("ED",)), "RVESV": ("RV", ("ES",)), "RVEF": ("RV", ("ED", "ES"))}
 
 
 def _ef(edv: float, esv: float) -> float:

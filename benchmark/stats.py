@@ -21,18 +21,22 @@ class BlandAltman:
     loa_high: float
 
 
+def iqr_inliers(means: np.ndarray) -> np.ndarray:
+    """True for the values inside [Q1 - 1.5 IQR, Q3 + 1.5 IQR]; every value with fewer than 4 (no quartiles)."""
+    means = np.asarray(means, float)
+    if len(means) < 4:
+        return np.ones(len(means), bool)
+    q1, q3 = np.percentile(means, [25, 75])
+    iqr = q3 - q1
+    return np.asarray((means >= q1 - 1.5 * iqr) & (means <= q3 + 1.5 * iqr), bool)
+
+
 def bland_altman(auto: np.ndarray, manual: np.ndarray) -> BlandAltman:
     """Mean difference (auto - manual), its SD and the 95 % limits of agreement (+-1.96 SD)."""
     auto, manual = np.asarray(auto, float), np.asarray(manual, float)
     ok = np.isfinite(auto) & np.isfinite(manual)
     auto, manual = auto[ok], manual[ok]
-    means = (auto + manual) / 2
-    if len(means) >= 4:
-        q1, q3 = np.percentile(means, [25, 75])
-        iqr = q3 - q1
-        keep = (means >= q1 - 1.5 * iqr) & (means <= q3 + 1.5 * iqr)
-    else:
-        keep = np.ones(len(means), bool)
+    keep = iqr_inliers((auto + manual) / 2)
     diff = (auto - manual)[keep]
     if len(diff) == 0:
         return BlandAltman(0, int((~keep).sum()), float("nan"), float("nan"), float("nan"), float("nan"))

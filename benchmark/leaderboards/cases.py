@@ -111,12 +111,18 @@ def count_note(frame: pd.DataFrame, missing: str) -> str:
             f"usable prediction (errors.csv says why) are {MISSING_RULES[missing]}")
 
 
-def annotation_notes(frame: pd.DataFrame) -> list[str]:
-    """A note for each dataset x structure that is never annotated (so never scored, not counted as 0)."""
-    annotated: dict[str, set[str]] = {}
+def annotated(frame: pd.DataFrame) -> dict[str, set[str]]:
+    """The structures annotated in at least one case of each dataset (an empty labels_present means all)."""
+    out: dict[str, set[str]] = {}
     present = frame["labels_present"] if "labels_present" in frame else pd.Series("", index=frame.index)
     pairs = pd.DataFrame({"dataset": frame["dataset"], "present": present.fillna("").astype(str)}).drop_duplicates()
     for ds, cell in zip(pairs["dataset"], pairs["present"]):
-        annotated.setdefault(ds, set()).update(parse_present(cell) or STRUCTURES)
+        out.setdefault(str(ds), set()).update(parse_present(cell) or STRUCTURES)
+    return out
+
+
+def annotation_notes(frame: pd.DataFrame) -> list[str]:
+    """A note for each dataset x structure that is never annotated (so never scored, not counted as 0)."""
+    annotated_in = annotated(frame)
     return [f"– {d} {s}: not annotated in {d}, so never scored (not counted as 0)"
-            for d in sorted(annotated) for s in STRUCTURES if s not in annotated[d]]
+            for d in sorted(annotated_in) for s in STRUCTURES if s not in annotated_in[d]]

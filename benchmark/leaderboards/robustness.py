@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..atomic import replace_atomic
 from ..bootstrap import N_RESAMPLES
 from ..results import Results, selections
 from ..robustness.calibration import BINS, MARGIN_MM, ece, ece_interval, reliability, subject_bins
@@ -295,13 +294,13 @@ def fig_reliability(res: Results, path: Path) -> Path | None:
     frame, _, _ = _scope(_labelled(res, res.calibration), shifted=False)
     if frame.empty:
         return None
-    from .figures import _plt
+    from .plotting import _plt, colour, save_figure
 
     plt = _plt()
     frame = frame.assign(temperature=frame["temperature"].astype(str))
     datasets = sorted(frame["dataset"].unique())
     methods = sorted(frame["method"].unique())
-    colours = dict(zip(methods, plt.cm.tab10(np.arange(len(methods)) % 10)))
+    colours = {m: colour(i) for i, m in enumerate(methods)}
     fig, axes = plt.subplots(1, len(datasets), figsize=(3.8 * len(datasets), 3.8), squeeze=False)
     for ax, d in zip(axes[0], datasets):
         ax.plot([0, 1], [0, 1], color="0.6", linewidth=0.8)
@@ -314,6 +313,4 @@ def fig_reliability(res: Results, path: Path) -> Path | None:
     axes[0, -1].legend(fontsize=6, loc="upper left")
     fig.suptitle("Classwise reliability, structures pooled", fontsize=9)
     fig.tight_layout()
-    replace_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -128,7 +128,7 @@ def fig_shift_curves(res: Results, path: Path) -> Path | None:
     """Mean Dice against severity (0: clean), one panel per shift, one line per method and target."""
     if res.shifts.empty:
         return None
-    from .figures import _plt, save_figure
+    from .plotting import _plt, colour, save_figure
 
     shifted = shift_frame(res)
     frame = pd.concat([shifted, clean_frame(res, shifted)], ignore_index=True)
@@ -141,12 +141,12 @@ def fig_shift_curves(res: Results, path: Path) -> Path | None:
     rows = int(np.ceil(len(shifts) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.8 * rows), squeeze=False, sharey=True)
     lines = sorted(means[["method", "dataset"]].drop_duplicates().itertuples(index=False))
-    colours = plt.cm.tab10(np.arange(len(lines)) % 10)
+    colours = [colour(i) for i in range(len(lines))]
     for ax, s in zip(axes.flat, shifts):
-        for colour, (method, dataset) in zip(colours, lines):
+        for line_colour, (method, dataset) in zip(colours, lines):
             pts = means[(means["method"] == method) & (means["dataset"] == dataset)
                         & means["shift"].isin([s, "clean"])].sort_values("severity")
-            ax.plot(pts["severity"], pts["dice"], "o-", color=colour, label=f"{method} on {dataset}", ms=3)
+            ax.plot(pts["severity"], pts["dice"], "o-", color=line_colour, label=f"{method} on {dataset}", ms=3)
         ax.set_title(s, fontsize=9)
         ax.set_xlabel("severity (0: clean)", fontsize=8)
         ax.set_xticks(range(0, 6))

@@ -13,15 +13,18 @@ import pandas as pd
 from ..labels import STRUCTURES
 from ..registry import Registry
 from ..results import Results
+from .best import best_cells, best_rule
 from .cases import annotation_notes, case_frame, check_missing, count_note, seeds_note, selection_note, split_selection
-from .cells import CELL_NOTE, DASH, case_counts, cell_text, summarise
+from .cells import ASSD, DASH, DICE, HD95, Metric, case_counts, cell_note, cell_text, summarise
 
 MIN_GROUP_N = 5  # subjects a group needs before it can be named the worst
 
 
 @dataclass
 class Table:
-    """A leaderboard: numbers for CSV (`tidy`), a formatted grid (`wide`), footnotes, or why it is absent."""
+    """A leaderboard: numbers for CSV (`tidy`), a formatted grid (`wide`), footnotes, or why it is absent.
+
+    `bold` marks the best cells of `wide` (same index; a column it lacks has none), as one of its notes says."""
 
     name: str
     title: str
@@ -29,6 +32,11 @@ class Table:
     wide: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
     absent: str = ""
+    bold: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def is_bold(self, row: object, column: str) -> bool:
+        """Whether the cell of `wide` at (index label row, column) is one of the best."""
+        return column in self.bold.columns and row in self.bold.index and bool(self.bold.at[row, column])
 
 
 Builder = Callable[..., Table]  # (res: Results[, missing: str]) -> Table
@@ -49,25 +57,37 @@ def _empty(name: str, title: str, why: str) -> Table:
     return Table(name, title, absent=why)
 
 
-def table_notes(frame: pd.DataFrame, res: Results, missing: str) -> list[str]:
+def table_notes(frame: pd.DataFrame, res: Results, missing: str, metric: Metric = DICE) -> list[str]:
     """The notes every Dice table carries: cell, selection rule, seeds, counts, annotations, merge warnings."""
-    return [CELL_NOTE, selection_note(frame), seeds_note(frame), count_note(frame, missing),
+    return [cell_note(metric), selection_note(frame), seeds_note(frame), count_note(frame, missing),
             *annotation_notes(frame), *res.notes]
 
 
-def _dice_grid(frame: pd.DataFrame, index: list[str], missing: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Tidy cell statistics per index x dataset x structure, and the wide grid of their texts."""
-    tidy = summarise(frame, [*index, "dataset", "structure"], missing)
+def _metric_grid(frame: pd.DataFrame, index: list[str], missing: str,
+                 metric: Metric) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Tidy cell statistics per index x dataset x structure, the wide grid of their texts and its bold cells."""
+    tidy = summarise(frame, [*index, "dataset", "structure"], missing, metric)
     counts = case_counts(frame, index).set_index(index)["scored"]
     lookup = tidy.set_index([*index, "dataset", "structure"])
     columns = [(d, s) for d in sorted(frame["dataset"].unique()) for s in STRUCTURES]
-    grid = []
+    grid, stats = [], []
     for key in tidy[index].drop_duplicates().itertuples(index=False):
         key = tuple(key)
-        cells = {f"{d} {s}": cell_text(lookup.loc[(*key, d, s)]) if (*key, d, s) in lookup.index else DASH
+        found = {f"{d} {s}": lookup.loc[(*key, d, s)] for d, s in columns if (*key, d, s) in lookup.index}
+        cells = {f"{d} {s}": cell_text(found[f"{d} {s}"], metric) if f"{d} {s}" in found else DASH
                  for d, s in columns}
         grid.append({**dict(zip(index, key)), "scored": counts.loc[key if len(key) > 1 else key[0]], **cells})
-    return tidy, pd.DataFrame(grid)
+        stats.append(found)
+    return tidy, pd.DataFrame(grid), _bold(stats, [f"{d} {s}" for d, s in columns], metric)
+
+
+_NO_CELL = {"mean": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n_subjects": 0}
+
+
+def _bold(stats: list[dict[str, pd.Series]], columns: list[str], metric: Metric) -> pd.DataFrame:
+    """The bold cells of each column, from the statistics of each row's cells (rows in the grid's order)."""
+    return pd.DataFrame({c: best_cells(pd.DataFrame([dict(row[c]) if c in row else _NO_CELL for row in stats]),
+                                       metric) for c in columns}, index=range(len(stats)))
 
 
 def _pools_methods(frame: pd.DataFrame, index: list[str]) -> bool:
@@ -75,8 +95,9 @@ def _pools_methods(frame: pd.DataFrame, index: list[str]) -> bool:
 
 
 def dice_table(res: Results, name: str, index: list[str], missing: str = "exclude", oracle: bool = False,
-               prepare: Callable[[pd.DataFrame], pd.DataFrame] = lambda c: c) -> Table:
-    """Dice cells per `index` x dataset x structure (non-oracle rows, or oracle rows only), or an absent table."""
+               prepare: Callable[[pd.DataFrame], pd.DataFrame] = lambda c: c, metric: Metric = DICE) -> Table:
+    """`metric` (Dice unless told) cells per `index` x dataset x structure (non-oracle rows, or oracle rows only),
+    the best of each column bold, or an absent table."""
     check_missing(missing)
     frame, extra = split_selection(case_frame(res), oracle)
     if frame.empty:
@@ -86,8 +107,8 @@ def dice_table(res: Results, name: str, index: list[str], missing: str = "exclud
     index = [*index, *extra]
     if _pools_methods(frame, index):  # two result sets share a model and policy: keep their rows apart
         index = ["method", *index]
-    tidy, wide = _dice_grid(frame, index, missing)
-    return Table(name, "", tidy, wide, table_notes(frame, res, missing))
+    tidy, wide, bold = _metric_grid(frame, index, missing, metric)
+    return Table(name, "", tidy, wide, [*table_notes(frame, res, missing, metric), best_rule(metric)], bold=bold)
 
 
 @register("table3_methods", "Table III: Dice per method, dataset and structure")
@@ -103,6 +124,32 @@ def table3_oracle(res: Results, missing: str = "exclude") -> Table:
         table.notes.insert(0, "oracle selection sees labelled target data: an upper bound on what selection could "
                               "reach, kept apart from Table III as DomainBed keeps its selection methods apart")
     return table
+
+
+DISTANCE_NOTES = ("a structure present in the reference and missed by the prediction (or the reverse) has the "
+                  "image's diagonal in mm as its distance, so a miss never improves a mean; a structure empty in both "
+                  "is not scored",
+                  "an expected case without a usable prediction has no distance: it is counted ('a/b scored') and left "
+                  "out whatever --missing says (--missing fail scores Dice only)")
+
+
+def distance_table(res: Results, name: str, metric: Metric, missing: str = "exclude") -> Table:
+    """Table III's layout for a surface distance in mm (lower is better), unscored cases always left out."""
+    table = dice_table(res, name, ["method"], "exclude", metric=metric)
+    if not table.absent:
+        table.notes[3:3] = list(DISTANCE_NOTES)
+    return table
+
+
+@register("table3_hd95", "Table III (HD95): 95th-percentile Hausdorff distance in mm per method, dataset and structure")
+def table3_hd95(res: Results, missing: str = "exclude") -> Table:
+    return distance_table(res, "table3_hd95", HD95, check_missing(missing))
+
+
+@register("table3_assd", "Table III (ASSD): average symmetric surface distance in mm per method, dataset and "
+                         "structure")
+def table3_assd(res: Results, missing: str = "exclude") -> Table:
+    return distance_table(res, "table3_assd", ASSD, check_missing(missing))
 
 
 def _with_params(cases: pd.DataFrame) -> pd.DataFrame:
@@ -215,9 +262,18 @@ def table8(res: Results, missing: str = "exclude") -> Table:
     return group_table(res, "table8_pathology", [("pathology", "pathology")], missing)
 
 
+FIRST = {"table3_methods": 0, "table3_hd95": 1, "table3_assd": 2}  # Table III, then its distances, then the rest
+
+
 def _natural(name: str) -> list:
     """A sort key in which table10 follows table9 (digit runs compare as numbers)."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def _order(name: str) -> tuple:
+    """Where a table goes: by number, Table III's own tables first, Bland-Altman last."""
+    number = _natural(name)[:2]
+    return name == "bland_altman", number, FIRST.get(name, len(FIRST)), _natural(name)
 
 
 def build_all(res: Results, names: list[str] | None = None, missing: str = "exclude") -> list[Table]:
@@ -225,7 +281,7 @@ def build_all(res: Results, names: list[str] | None = None, missing: str = "excl
     check_missing(missing)
     tables = []
     wanted = {LEADERBOARDS.resolve(n) for n in names} if names else None
-    for e in sorted(LEADERBOARDS.entries(), key=lambda e: (e.name == "bland_altman", _natural(e.name))):
+    for e in sorted(LEADERBOARDS.entries(), key=lambda e: _order(e.name)):
         if wanted is not None and e.name not in wanted:
             continue
         takes_missing = "missing" in inspect.signature(e.obj).parameters

@@ -18,7 +18,7 @@ def test_latex_escapes_every_special_character_so_no_command_runs():
     tex = to_latex(table())
     row = next(line for line in tex.splitlines() if line.startswith("evil"))
     assert row == (r"evil\textbackslash{}input\{/etc/passwd\} | <script>alert(1)</script> 50\%\_"
-                   r"\textasciicircum{}\textasciitilde{} & 0.900 [0.85, 0.95] n=10 \\")
+                   r"\textasciicircum{}\textasciitilde{} & 0.900 & [0.85, 0.95] n=10 \\")  # mean | interval and n
 
 
 def test_markdown_keeps_one_row_per_method_and_html_escapes_markup():

@@ -14,7 +14,8 @@ def toy_results(subjects: int = 8, seeds: tuple = (0,), phases: tuple = ("ED", "
                 method: str = "unet + paper", dataset: str = "acdc", missing: tuple = (),
                 meta: Callable[[int], dict] = lambda i: {}, selection: str | None = None,
                 vol_ref: Callable[[int, str, str], float] = lambda i, phase, s: 100.0 + i,
-                prefix: str = "") -> Results:
+                prefix: str = "", hd95: Callable[..., float] = lambda seed, i, phase, s: 1.0,
+                assd: Callable[..., float] = lambda seed, i, phase, s: 0.5) -> Results:
     """One job per seed; `missing` lists (seed, subject index, phase) with an error row instead of a score."""
     cases, expected, errors, jobs = [], [], [], []
     model, policy = method.split(" + ") if " + " in method else (method, "none")
@@ -33,7 +34,8 @@ def toy_results(subjects: int = 8, seeds: tuple = (0,), phases: tuple = ("ED", "
                     continue
                 for s in structures:
                     cases.append({**who, "model": model, "policy": policy, "seed": str(seed), "structure": s,
-                                  "dice": dice(seed, i, phase, s), "hd95_mm": 1.0, "assd_mm": 0.5,
+                                  "dice": dice(seed, i, phase, s), "hd95_mm": hd95(seed, i, phase, s),
+                                  "assd_mm": assd(seed, i, phase, s),
                                   "vol_pred_ml": vol_ref(i, phase, s), "vol_ref_ml": vol_ref(i, phase, s),
                                   **info, **({"selection": selection} if selection else {})})
     columns = CASE_COLUMNS + META_COLUMNS + (["selection"] if selection else [])
