@@ -122,8 +122,9 @@ def measure_case(case: Case) -> dict[str, float]:
             out["heart_fraction"] = float((label[:, :, on] > 0).mean())
         if LV in present:
             blood = float(image[_core(label == LV)].mean())
-            if MYO in present:
-                out["contrast"] = blood / float(image[_core(label == MYO)].mean())
+            myo = float(image[_core(label == MYO)].mean()) if MYO in present else 0.0
+            if myo > 0:
+                out["contrast"] = blood / myo
             out["snr"] = RICIAN_BACKGROUND_SD * blood / bg_sd if bg_sd > 0 else np.nan
     out["mid_slice"] = mid_slice(label, nz)
     return {k: float(v) for k, v in out.items()}

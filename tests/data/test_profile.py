@@ -71,11 +71,19 @@ def test_measures_of_a_drawn_case_have_their_closed_form_values():
     assert m["mid_slice"] == 2
 
 
+def test_a_blank_image_gives_no_contrast_or_snr_rather_than_an_error():
+    label = np.zeros((40, 40, 3), np.uint8)
+    label[10:20, 10:20, 1], label[12:18, 12:18, 1], label[25:30, 25:30, 1] = MYO, LV, RV
+    m = measure_case(Case(np.zeros(label.shape, np.float32), label, (1.0, 1.0, 5.0), np.eye(4), nib.Nifti1Header()))
+    assert math.isnan(m["contrast"]) and math.isnan(m["snr"]) and math.isnan(m["background_mean_over_sd"])
+    assert m["heart_fraction"] == pytest.approx((100 + 25) / 1600)
+
+
 def test_synthetic_cohort_measures_match_headers_and_anatomy(cohorts):
     prof = profile_manifest(cohorts["ukbb"])
     df = load_manifest(cohorts["ukbb"])
     assert prof.errors == [] and len(prof.cases) == len(df) == 6
-    for _, (row, case) in enumerate(zip(df.itertuples(), prof.cases.itertuples())):
+    for row, case in zip(df.itertuples(), prof.cases.itertuples()):
         img = nib.load(str(Path(df.attrs["root"]) / row.image))
         zooms = img.header.get_zooms()
         assert case.spacing_mm == pytest.approx(row.spacing_x_mm, rel=1e-4) == pytest.approx(zooms[0], rel=1e-6)
