@@ -49,7 +49,7 @@ app = typer.Typer(cls=_Group, no_args_is_help=True, add_completion=False, pretty
 
 
 def _register_commands() -> None:
-    from . import clean, data, jobs, listing, predict, results, run, shift, synth  # noqa: F401  (each adds its commands to `app`)
+    from . import clean, data, export, jobs, listing, predict, results, run, shift, synth  # noqa: F401  (each adds its commands to `app`)
 
 
 _register_commands()
