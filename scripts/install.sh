@@ -9,6 +9,6 @@ if [ ! -x .venv/bin/cmrbench ] || [ pyproject.toml -nt .venv/.installed ]; then
   # Pinned together: PyPI's torchvision does not import beside other torch builds.
   .venv/bin/python -m pip install -q torch==2.14.1 torchvision==0.29.1
   # ray and slurm: the launchers' engines, which the tests start themselves (a local Ray, submitit's local executor)
-  .venv/bin/python -m pip install -q -e '.[dev,ray,slurm]'
+  .venv/bin/python -m pip install -q -e '.[dev,ray,slurm,nnunet]'  # nnunet: nnU-Net v2, which tests the export
   touch .venv/.installed
 fi
