@@ -134,6 +134,14 @@ def test_predictions_named_and_written_as_nnunet_writes_them_are_scored_with_dom
     assert all(s in site_table for s in set(tests.site)) and all(v in vendor_table for v in set(tests.vendor))
 
 
+def test_a_second_export_with_the_same_id_is_refused_before_any_work(export):
+    folder, run = export
+    result = CliRunner().invoke(app, ["export", "nnunet", str(folder.parents[1] / "suite.yaml"), "--out",
+                                      str(folder.parent), "--run", str(run), "--name", "other"])
+    assert result.exit_code == 2 and "data set 501 exists already" in " ".join(result.output.split())
+    assert [p.name for p in folder.parent.iterdir()] == [DATASET]  # nothing half-written beside it
+
+
 def test_evaluate_takes_a_manifest_or_a_mapping_not_both(tmp_path):
     (tmp_path / "pred").mkdir()
     for given in ([], ["--manifest", "m.csv", "--mapping", "mapping.csv"]):
