@@ -72,10 +72,12 @@ def _label_convention(name: str) -> str:
 
 
 def evaluate_predictions(df: pd.DataFrame, pred_dir: Path, name: str, label_map: str = "canonical",
-                         progress: Callable[[Iterable], Iterable] = iter) -> Results:
+                         progress: Callable[[Iterable], Iterable] = iter,
+                         locate: Callable[[Path, Mapping], Path] = find_prediction) -> Results:
     """Score every labelled manifest row against DIR's prediction; missing or bad files become error rows.
 
-    Every labelled row is also an expected case, so the tables count what could not be scored."""
+    Every labelled row is also an expected case, so the tables count what could not be scored. `locate` names a
+    row's prediction file (default: <subject>_<phase>.nii.gz; an nnU-Net export's mapping names its own)."""
     conv = _label_convention(label_map)
     job = {"job": name, "model": name, "policy": "external", "seed": ""}
     rows, expected = [], []
@@ -85,7 +87,7 @@ def evaluate_predictions(df: pd.DataFrame, pred_dir: Path, name: str, label_map:
         who = dict(dataset=row["dataset"], subject=row["subject"], phase=row["phase"])
         expected.append({"job": name, **who, **{c: row.get(c, "") for c in META_COLUMNS}})
         try:  # whatever fails in one case is that case's error row
-            path = find_prediction(Path(pred_dir), row)
+            path = locate(Path(pred_dir), row)
             reference = load_case(row, root)
             pred = check_prediction(path, reference, conv)
         except Exception as exc:

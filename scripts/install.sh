@@ -9,7 +9,7 @@ if [ ! -x .venv/bin/cmrbench ] || [ pyproject.toml -nt .venv/.installed ]; then
   # Pinned together: PyPI's torchvision does not import beside other torch builds.
   .venv/bin/python -m pip install -q torch==2.14.1 torchvision==0.29.1
   # ray and slurm: the launchers' engines, which the tests start themselves (a local Ray, submitit's local executor);
-  # mlflow: tracking, which the tests log to local file and SQLite stores
-  .venv/bin/python -m pip install -q -e '.[dev,ray,slurm,mlflow]'
+  # mlflow: tracking, which the tests log to local file and SQLite stores; nnunet: nnU-Net v2, which checks the export
+  .venv/bin/python -m pip install -q -e '.[dev,ray,slurm,mlflow,nnunet]'
   touch .venv/.installed
 fi

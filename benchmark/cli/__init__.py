@@ -70,7 +70,7 @@ def _options(
 
 
 def _register_commands() -> None:
-    from . import clean, data, jobs, listing, predict, results, run, shift, synth  # noqa: F401  (each adds its commands to `app`)
+    from . import clean, data, export, jobs, listing, predict, results, run, shift, synth  # noqa: F401  (each adds its commands to `app`)
 
 
 _register_commands()

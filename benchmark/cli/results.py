@@ -57,8 +57,11 @@ def set_labels(paths: list[Path], names: list[str], labels: list[str]) -> list[s
 
 @app.command("evaluate")
 def evaluate(
-    manifest: Path = typer.Option(..., "--manifest", "-m", help="manifest CSV with the reference labels"),
-    pred: Path = typer.Option(..., "--pred", help="folder of <subject>_<phase>.nii.gz (or <dataset>/...)"),
+    manifest: Path | None = typer.Option(None, "--manifest", "-m", help="manifest CSV with the reference labels"),
+    pred: Path = typer.Option(..., "--pred", help="folder of <subject>_<phase>.nii.gz (or <dataset>/...); with "
+                              "--mapping, nnU-Net's <nnunet_case>.nii.gz"),
+    mapping: Path | None = typer.Option(None, "--mapping", help="instead of --manifest: the mapping.csv of "
+                                        "`cmrbench export nnunet`, to score nnU-Net's predictions of imagesTs"),
     out: Path = typer.Option(..., "--out", "-o", help="folder for results/ and leaderboards/"),
     name: str = typer.Option("external", "--name", help="method name shown in the tables"),
     label_map: str = typer.Option("canonical", "--label-map", help="label convention of the predictions: "
@@ -67,22 +70,34 @@ def evaluate(
     shifts: bool = typer.Option(False, "--shifts", help="also score PRED/<shift>_<severity>/ folders (predictions "
                                 "on the copies `cmrbench shift` writes) into results/shifts.csv and Table X"),
 ) -> None:
-    """Score predictions made by any tool against a manifest; write results and leaderboards."""
+    """Score predictions made by any tool against a manifest (or an nnU-Net export's mapping); write results and
+    leaderboards."""
     from ..console import console, track
     from ..data.manifest import load_manifest
     from ..errors import CmrbenchError
-    from ..evaluate import evaluate_predictions
+    from ..evaluate import evaluate_predictions, find_prediction
     from ..leaderboards import write_leaderboards
     from ..leaderboards.cases import check_missing
     from ..provenance import provenance
 
     check_missing(missing)
+    if (manifest is None) == (mapping is None):
+        raise CmrbenchError("give --manifest (predictions named <subject>_<phase>) or --mapping (an nnU-Net "
+                            "export's mapping.csv), one of the two")
+    if mapping is not None and shifts:
+        raise CmrbenchError("--shifts: shifted copies are named by subject and phase; score them with --manifest")
     if not pred.is_dir():
         raise CmrbenchError(f"--pred {pred}: no such folder")
-    df = load_manifest(manifest)
-    if df.empty and not df.attrs["problems"]:
-        raise CmrbenchError(f"manifest {manifest}: no rows below the header, nothing to score")
-    res = evaluate_predictions(df, pred, name, label_map, progress=lambda xs: track(xs, "scoring"))
+    if mapping is not None:
+        from ..export.mapping import find_nnunet_prediction, load_mapping
+
+        df, locate = load_mapping(mapping), find_nnunet_prediction
+    else:
+        assert manifest is not None
+        df, locate = load_manifest(manifest), find_prediction
+        if df.empty and not df.attrs["problems"]:
+            raise CmrbenchError(f"manifest {manifest}: no rows below the header, nothing to score")
+    res = evaluate_predictions(df, pred, name, label_map, progress=lambda xs: track(xs, "scoring"), locate=locate)
     if shifts:
         import pandas as pd
 
