@@ -34,19 +34,12 @@ def _slice(profile: Profile, row: pd.Series) -> tuple[np.ndarray, tuple[float, f
     return case.image[:, :, z], (case.spacing[0], case.spacing[1])
 
 
-def profile_figure(profiles: list[Profile], path: Path) -> list[Path]:
-    """Write PATH (PNG) and PATH with .pdf; returns both."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+def _histograms(top, profiles: list[Profile], colours) -> None:  # type: ignore[no-untyped-def]
+    """One histogram per measure, each manifest's cases as fractions, and the legend in the first free panel."""
     import matplotlib.pyplot as plt
 
-    colours = plt.cm.tab10(np.arange(len(profiles)) % 10)
     ncols = 5
     nrows = -(-(len(MEASURES) + 1) // ncols)
-    fig = plt.figure(figsize=(3.2 * ncols, 2.3 * nrows + 2.6 * len(profiles)), layout="constrained")
-    halves = fig.add_gridspec(2, 1, height_ratios=[2.3 * nrows, 2.6 * len(profiles)])
-    top, bottom = fig.add_subfigure(halves[0]), fig.add_subfigure(halves[1])
     axes = top.subplots(nrows, ncols).ravel()
     for ax, m in zip(axes, MEASURES):
         values = [p.cases[m.name].dropna().to_numpy(float) for p in profiles]
@@ -68,6 +61,9 @@ def profile_figure(profiles: list[Profile], path: Path) -> list[Path]:
                                fontsize=8, title="fraction of cases", title_fontsize=8)
     top.suptitle("Distribution of each measure per manifest", fontsize=10)
 
+
+def _montage(bottom, profiles: list[Profile], colours) -> None:  # type: ignore[no-untyped-def]
+    """Typical mid-ventricular slices of each manifest, all at one mm scale."""
     shown = [(p, typical_cases(p.cases)) for p in profiles]
     half = max([max(r["fov_long_mm"] for _, r in t.iterrows()) / 2 for _, t in shown if len(t)], default=1.0)
     grid = bottom.subplots(len(profiles), MONTAGE_SLICES, squeeze=False)
@@ -96,6 +92,21 @@ def profile_figure(profiles: list[Profile], path: Path) -> list[Path]:
                          fontsize=7)
     bottom.suptitle("Typical mid-ventricular slices (heart fraction nearest the median; same mm scale, "
                     "as stored, 1-99th percentile window)", fontsize=9)
+
+
+def profile_figure(profiles: list[Profile], path: Path) -> list[Path]:
+    """Write PATH (PNG) and PATH with .pdf; returns both."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colours = plt.cm.tab10(np.arange(len(profiles)) % 10)
+    nrows = -(-(len(MEASURES) + 1) // 5)
+    fig = plt.figure(figsize=(3.2 * 5, 2.3 * nrows + 2.6 * len(profiles)), layout="constrained")
+    halves = fig.add_gridspec(2, 1, height_ratios=[2.3 * nrows, 2.6 * len(profiles)])
+    _histograms(fig.add_subfigure(halves[0]), profiles, colours)
+    _montage(fig.add_subfigure(halves[1]), profiles, colours)
     path = Path(path)
     pdf = path.with_suffix(".pdf")
     replace_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110))
