@@ -24,7 +24,7 @@ def reference_methods(jobs: pd.DataFrame) -> dict[str, str]:
     if "algorithm" not in jobs or jobs.empty:
         return {}
     keys = [c for c in ("model", "policy", "heldout") if c in jobs]
-    frame = jobs.assign(**{k: jobs[k].fillna("").astype(str) for k in keys})
+    frame = jobs.assign(**{k: jobs[k].map(lambda v: "" if pd.isna(v) else str(v)) for k in keys})
     erm = frame[frame["algorithm"] == REFERENCE].drop_duplicates(keys).set_index(keys)["method"]
     out = {}
     for row in frame[frame["algorithm"].fillna(REFERENCE) != REFERENCE].itertuples(index=False):
