@@ -122,10 +122,14 @@ class Trainer:
         labels = torch.from_numpy(np.array(self.train_set.labels[idx])).long().to(self.device)
         return self.policy(images, labels, torch.Generator().manual_seed(step_seed(self.seed, step, 2)))
 
+    def lr(self, step: int) -> float:
+        """The learning rate of a step (0-based) under the schedule."""
+        return learning_rate(self.cfg, step, self.steps_per_epoch)
+
     def train_step(self, step: int, images: torch.Tensor, labels: torch.Tensor) -> float:
         """One step of the algorithm at this step's learning rate; returns the loss."""
         for group in self.opt.param_groups:
-            group["lr"] = learning_rate(self.cfg, step, self.steps_per_epoch)
+            group["lr"] = self.lr(step)
         torch.manual_seed(step_seed(self.seed, step, 3))  # dropout and the algorithm's own draws
         self.model.train()
         return self.algorithm.update(images, labels)["loss"]
@@ -214,8 +218,8 @@ class Trainer:
                     (self.folder / "snapshots").mkdir(exist_ok=True)
                     self._save(f"snapshots/step_{self.step:07d}.pt", {"model": self.model.state_dict(),
                                                                       "step": self.step})
-                self.log(step=self.step, loss=float(np.mean(losses)), lr=learning_rate(self.cfg, self.step - 1,
-                         self.steps_per_epoch), val_iou=iou, val_dice=dice, best_step=self.best_step)
+                self.log(step=self.step, loss=float(np.mean(losses)), lr=self.lr(self.step - 1), val_iou=iou,
+                         val_dice=dice, best_step=self.best_step)
                 losses = []
             if self.step % self.cfg.checkpoint_every == 0 or at_end:
                 self.save_last()

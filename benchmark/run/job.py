@@ -95,7 +95,7 @@ def train(plan: TrainPlan, ctx: Context, jd: JobDir, device_name: str, timings: 
     from ..models import count_parameters, create_model
     from ..preprocess import PreparedStore
     from ..slices import build_slices
-    from ..train import Trainer, learning_rate
+    from ..train import Trainer
     from .datasets import rows_digest
 
     suite = ctx.suite
@@ -125,8 +125,8 @@ def train(plan: TrainPlan, ctx: Context, jd: JobDir, device_name: str, timings: 
                   f"{trainer.total} steps of {suite.training.batch_size} on {device} ({trainer.precision})")
     from .progress import training_progress
 
-    lr = lambda step: learning_rate(suite.training, step, trainer.steps_per_epoch)  # noqa: E731
-    with training_progress(f"{plan.method} seed {plan.seed}", trainer.total, lr) as update, phase(TRAINING, timings):
+    described = f"{plan.method} seed {plan.seed}"
+    with training_progress(described, trainer.total, trainer.lr) as update, phase(TRAINING, timings):
         result = trainer.fit(update)
     return {"parameters": params, "operations": ";".join(policy.operations()),
             "algorithm_parts": ";".join(trainer.algorithm.parts()), "best_step": result.best_step,
