@@ -47,6 +47,9 @@ ALL = ("LV", "MYO", "RV")
 for _c in [
     Cohort("ukbb", {"ukbb": 1.0}, {"NOR": 0.88, "DCM": 0.03, "HCM": 0.04, "MINF": 0.05}, "ukbb",
            {"ED": ALL, "ES": ALL}, description="UK Biobank-like: one 1.5T Siemens Aera, 1.8 mm, 8 mm + 2 mm gap"),
+    Cohort("ukbb-random", {"ukbb-randomised": 1.0}, {"NOR": 0.88, "DCM": 0.03, "HCM": 0.04, "MINF": 0.05}, "ukbb",
+           {"ED": ALL, "ES": ALL}, description="ukbb's anatomy and geometry; contrast and imaging drawn per "
+                                               "subject (domain randomisation)"),
     Cohort("acdc", {"acdc-dijon": 1.0}, {g: 0.2 for g in ("NOR", "DCM", "HCM", "MINF", "ARV")}, "acdc",
            {"ED": ALL, "ES": ALL}, cine_frames=6, ed_first=True, balanced=True,
            description="ACDC-like: one site, 1.5T Aera / 3T Trio Tim, five groups of 20 %"),
@@ -71,13 +74,13 @@ GENERATOR_VERSION = 2  # part of a cohort's identity (cache folder, truth.csv): 
 _ALPHABET = list(string.ascii_uppercase + string.digits)
 
 
-def _subject_id(cohort: str, i: int, rng: np.random.Generator) -> str:
-    """Subject i's id in the naming habit of the real data set."""
-    if cohort == "ukbb":
+def _subject_id(cohort: str, layout: str, i: int, rng: np.random.Generator) -> str:
+    """Subject i's id in the naming habit of the real data set it is written as."""
+    if layout == "ukbb":
         return str(int(rng.integers(1_000_000, 6_000_000)))
-    if cohort == "acdc":
+    if layout == "acdc":
         return f"patient{i + 1:03d}"
-    if cohort == "mnms":
+    if layout == "mnms":
         return "".join(rng.choice(_ALPHABET, 6))
     return f"{cohort.upper()}{i + 1:04d}"
 
@@ -99,9 +102,9 @@ def plan(cohort: Cohort, n: int, seed: int) -> list[SubjectSpec]:
     seen: set[str] = set()
     for i in range(n):
         rng = np.random.default_rng([seed, 2, i])
-        sid = _subject_id(cohort.name, i, rng)
+        sid = _subject_id(cohort.name, cohort.layout, i, rng)
         while sid in seen:  # a clash with an earlier subject: draw again (still a function of the prefix)
-            sid = _subject_id(cohort.name, i, rng)
+            sid = _subject_id(cohort.name, cohort.layout, i, rng)
         seen.add(sid)
         group = _group(cohort, seed, i, rng)
         site = _pick(rng, cohort.sites)

@@ -21,6 +21,7 @@ class ScannerProfile:
     banding: float = 0.0  # probability of dark off-resonance bands (3T)
     scale: float = 600.0  # stored intensity of LV blood
     low_quality_rate: float = 0.05  # subjects with motion ghosting or dark artefacts
+    randomised: bool = False  # draw contrast and imaging per subject (synth/randomised.py)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from .anatomy import Heart
 from .imaging import Acquisition, acquire, form_image, subject_fields
 from .pathology import PATHOLOGIES
 from .profiles import SCANNERS, SITES, ScannerProfile, SiteProfile
+from .randomised import randomise
 from .render import Backdrop, Grid, Scene, render_slice, sample_scene
 
 FINE_MM = 0.75  # target spacing of the fine rendering grid (mm)
@@ -66,6 +67,8 @@ def generate_subject(spec: SubjectSpec, cine_frames: int = 0, ed_first: bool = F
     rng = np.random.default_rng(list(spec.seed))
     heart = PATHOLOGIES.get(spec.pathology)(rng)
     site, scanner = SITES.get(spec.site), SCANNERS.get(spec.scanner)
+    if scanner.randomised:  # only randomised scanners draw here, so every other cohort keeps its bytes
+        scanner = randomise(scanner, rng)
     spacing = round(float(rng.uniform(*site.spacing_mm)), 4)
     grid = Grid(int(round(site.fov_mm[1] / spacing)), int(round(site.fov_mm[0] / spacing)), spacing)
     thickness = float(rng.choice(site.slice_mm))

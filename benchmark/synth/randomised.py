@@ -1,0 +1,51 @@
+"""Domain randomisation: a scanner whose tissue contrast and imaging are drawn afresh for every subject.
+
+A network trained on one fixed contrast learns that contrast; one trained on contrasts drawn at random
+from the label scene has to learn shapes (Tobin et al. 2017; SynthSeg, Billot et al., Med Image Anal 2023).
+The anatomy, geometry and labels are those of the site; only how tissues look changes per subject.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .profiles import SCANNERS, SITES, ScannerProfile, SiteProfile
+
+TISSUES = ("blood", "rv_blood", "myo", "fat", "liver", "lung", "muscle", "tissue", "spine")
+
+
+@dataclasses.dataclass(frozen=True)
+class Ranges:
+    """Uniform ranges every randomised subject draws from."""
+
+    signal: tuple[float, float] = (0.03, 1.0)  # each tissue's signal, LV blood then rescaled to 1
+    gamma: tuple[float, float] = (0.6, 1.6)
+    snr: tuple[float, float] = (10.0, 45.0)
+    bias: tuple[float, float] = (0.05, 0.6)
+    kspace: tuple[float, float] = (0.55, 0.95)
+    banding: float = 0.25  # probability of 3T-like dark bands
+    scale: tuple[float, float] = (200.0, 3000.0)
+
+
+def draw_contrast(rng: np.random.Generator, ranges: Ranges) -> dict[str, float]:
+    """Independent signals per tissue, scaled so that LV blood is 1 (blood may be darker than myocardium)."""
+    raw = {t: float(rng.uniform(*ranges.signal)) for t in TISSUES}
+    return {t: v / raw["blood"] for t, v in raw.items()}
+
+
+def randomise(scanner: ScannerProfile, rng: np.random.Generator, ranges: Ranges = Ranges()) -> ScannerProfile:
+    """This subject's scanner: `scanner` with contrast, gamma, noise, bias, k-space and bands drawn at random."""
+    return dataclasses.replace(
+        scanner, contrast=draw_contrast(rng, ranges), gamma=float(rng.uniform(*ranges.gamma)),
+        snr=float(rng.uniform(*ranges.snr)), bias=float(rng.uniform(*ranges.bias)),
+        kspace=float(rng.uniform(*ranges.kspace)), banding=ranges.banding,
+        scale=float(rng.uniform(*ranges.scale)), randomised=False)
+
+
+SCANNERS.add("randomised", ScannerProfile("Synthetic", "Randomised", 1.5, {t: 1.0 for t in TISSUES},
+                                          randomised=True), origin="built-in")
+SITES.add("ukbb-randomised",
+          SiteProfile("ukbb-randomised", {"randomised": 1.0}, (1.8269, 1.8269), (380, 340), (8.0,), (2.0,),
+                      notes="UK Biobank geometry, every subject's contrast and imaging drawn at random"),
+          origin="built-in")
