@@ -12,9 +12,9 @@ from ..data.problems import Problem
 from ..errors import CmrbenchError
 from ..suite import DataSource
 
-# synthetic cohort -> (adapter, file or folder inside the cohort it reads)
-COHORT_ADAPTER = {"ukbb": ("ukbb", ""), "acdc": ("acdc", ""), "mnms": ("mnms", ""),
-                  "bscmr": ("manifest", "manifest.csv")}
+# a synthetic cohort's on-disk layout -> (adapter, file or folder inside the cohort it reads)
+LAYOUT_ADAPTER = {"ukbb": ("ukbb", ""), "acdc": ("acdc", ""), "mnms": ("mnms", ""),
+                  "manifest": ("manifest", "manifest.csv")}
 
 
 def resolve_path(base: Path, value: str) -> Path:
@@ -36,11 +36,11 @@ def resolve_source(src: DataSource, base: Path, cache: Path,
     if src.synth is not None:
         from ..synth.cohorts import COHORTS, generate_cohort
 
-        COHORTS.get(src.synth.cohort)
+        cohort = COHORTS.get(src.synth.cohort)
         folder = cache / "synth" / cohort_folder(src.synth.cohort, src.synth.subjects, src.synth.seed)
         if not (folder / "truth.csv").is_file():
             generate_cohort(src.synth.cohort, folder, src.synth.subjects, src.synth.seed, progress=progress)
-        adapter, inner = COHORT_ADAPTER[src.synth.cohort]
+        adapter, inner = LAYOUT_ADAPTER[cohort.layout]
         result = index_dataset(adapter, folder / inner if inner else folder)
     elif src.adapter is not None:
         root = resolve_path(base, src.root or "")
