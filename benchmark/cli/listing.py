@@ -172,7 +172,9 @@ def _sites(pattern: str) -> None:
         s = e.obj
         scanners = ", ".join(f"{k} ({v:.0%})" for k, v in s.scanners.items())
         orient = f"rot {90 * s.rotate90}" + (", flip" if s.flip else "") + (", apex first" if s.apex_first else "")
-        table.add_row(e.name, scanners, f"{s.spacing_mm[0]:g}-{s.spacing_mm[1]:g}", f"{s.fov_mm[0]:g}x{s.fov_mm[1]:g}",
+        fov = f"{s.fov_mm[0]:g}x{s.fov_mm[1]:g}" if s.fov_range is None else \
+            f"{s.fov_range[0][0]:g}-{s.fov_range[0][1]:g} x {s.fov_range[1][0]:.0%}-{s.fov_range[1][1]:.0%}"
+        table.add_row(e.name, scanners, f"{s.spacing_mm[0]:g}-{s.spacing_mm[1]:g}", fov,
                       f"{'/'.join(f'{t:g}' for t in s.slice_mm)} + {'/'.join(f'{g:g}' for g in s.gap_mm)}", orient,
                       e.origin)
     console.print(table)

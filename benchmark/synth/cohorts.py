@@ -70,7 +70,7 @@ def _pick(rng: np.random.Generator, shares: dict[str, float]) -> str:
     return str(rng.choice(names, p=p / p.sum()))
 
 
-GENERATOR_VERSION = 2  # part of a cohort's identity (cache folder, truth.csv): bump when the output changes
+GENERATOR_VERSION = 3  # part of a cohort's identity (cache folder, truth.csv): bump when the output changes
 _ALPHABET = list(string.ascii_uppercase + string.digits)
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..registry import Registry
 
 
@@ -39,6 +41,15 @@ class SiteProfile:
     apex_first: bool = False  # slice order on disk
     notes: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    # per-subject field of view: readout range (mm) and phase-encoding share of it; None keeps fov_mm
+    fov_range: tuple[tuple[float, float], tuple[float, float]] | None = None
+
+    def draw_fov(self, rng: np.random.Generator) -> tuple[float, float]:
+        """This subject's (readout, phase-encoding) field of view in mm (draws only where a range is set)."""
+        if self.fov_range is None:
+            return self.fov_mm
+        readout = float(rng.uniform(*self.fov_range[0]))
+        return readout, readout * float(rng.uniform(*self.fov_range[1]))
 
 
 SCANNERS: Registry[ScannerProfile] = Registry("scanner")
@@ -83,7 +94,8 @@ for _s in [
     SiteProfile("ukbb", {"siemens-aera-1.5t": 1.0}, (1.8269, 1.8269), (380, 340), (8.0,), (2.0,),
                 notes="UK Biobank imaging protocol"),
     SiteProfile("acdc-dijon", {"siemens-aera-1.5t": 2 / 3, "siemens-triotim-3t": 1 / 3}, (1.34, 1.68), (340, 300),
-                (5.0, 6.0, 8.0), (0.0, 2.0, 4.0), rotate90=1, notes="ACDC, University Hospital of Dijon"),
+                (5.0, 6.0, 8.0), (0.0, 2.0, 4.0), rotate90=1, notes="ACDC, University Hospital of Dijon",
+                fov_range=((330.0, 440.0), (0.7, 1.0))),
     SiteProfile("bscmr-a", {"philips-ingenia-1.5t": 0.6, "philips-achieva-3t": 0.4}, (1.2, 1.6), (340, 320),
                 (8.0,), (0.0, 2.0), rotate90=0),
     SiteProfile("bscmr-b", {"siemens-avanto-1.5t": 0.7, "siemens-skyra-3t": 0.3}, (1.4, 2.3), (360, 300),

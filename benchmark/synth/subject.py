@@ -70,7 +70,8 @@ def generate_subject(spec: SubjectSpec, cine_frames: int = 0, ed_first: bool = F
     if scanner.randomised:  # only randomised scanners draw here, so every other cohort keeps its bytes
         scanner = randomise(scanner, rng)
     spacing = round(float(rng.uniform(*site.spacing_mm)), 4)
-    grid = Grid(int(round(site.fov_mm[1] / spacing)), int(round(site.fov_mm[0] / spacing)), spacing)
+    fov = site.draw_fov(rng)
+    grid = Grid(int(round(fov[1] / spacing)), int(round(fov[0] / spacing)), spacing)
     thickness = float(rng.choice(site.slice_mm))
     gap = float(rng.choice(site.gap_mm))
     step = thickness + gap
