@@ -35,12 +35,16 @@ def draw_contrast(rng: np.random.Generator, ranges: Ranges) -> dict[str, float]:
 
 
 def randomise(scanner: ScannerProfile, rng: np.random.Generator, ranges: Ranges = Ranges()) -> ScannerProfile:
-    """This subject's scanner: `scanner` with contrast, gamma, noise, bias, k-space and bands drawn at random."""
+    """This subject's scanner: `scanner` with contrast, gamma, noise, bias, k-space and bands drawn at random.
+
+    `scale` puts the brightest tissue (not LV blood, which may be the darkest) at 200-3000, so that no
+    subject saturates the stored int16 range."""
+    contrast, gamma = draw_contrast(rng, ranges), float(rng.uniform(*ranges.gamma))
+    peak = max(contrast.values()) ** gamma
     return dataclasses.replace(
-        scanner, contrast=draw_contrast(rng, ranges), gamma=float(rng.uniform(*ranges.gamma)),
-        snr=float(rng.uniform(*ranges.snr)), bias=float(rng.uniform(*ranges.bias)),
-        kspace=float(rng.uniform(*ranges.kspace)), banding=ranges.banding,
-        scale=float(rng.uniform(*ranges.scale)), randomised=False)
+        scanner, contrast=contrast, gamma=gamma, snr=float(rng.uniform(*ranges.snr)),
+        bias=float(rng.uniform(*ranges.bias)), kspace=float(rng.uniform(*ranges.kspace)), banding=ranges.banding,
+        scale=float(rng.uniform(*ranges.scale)) / peak, randomised=False)
 
 
 SCANNERS.add("randomised", ScannerProfile("Synthetic", "Randomised", 1.5, {t: 1.0 for t in TISSUES},

@@ -53,3 +53,10 @@ def test_cohort_is_deterministic_and_written_as_ukbb(tmp_path):
     assert sid.isdigit() and (tmp_path / "a" / sid / "sa_ED.nii.gz").read_bytes() == \
         (tmp_path / "b" / sid / "sa_ED.nii.gz").read_bytes()
     assert set(a.scanner) == {"Synthetic Randomised"}
+
+
+def test_brightest_tissue_not_blood_sets_the_stored_scale():
+    for seed in range(50):
+        sc = randomise(SCANNERS.get("randomised"), np.random.default_rng(seed))
+        brightest = max(sc.contrast.values()) ** sc.gamma * sc.scale
+        assert 200 <= brightest <= 3000  # far below int16's 32767 even with bias and ringing
