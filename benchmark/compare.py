@@ -19,13 +19,18 @@ KEYS = ["selection", "dataset", "subject", "structure"]
 GROUP_COLUMNS = ["vendor", "field_strength_t", "site", "pathology"]
 
 
-def check_same_subjects(a: Results, b: Results) -> None:
-    """Refuse to pair A and B when a case both hold has different reference volumes: they are different people."""
-    bad = fingerprint_mismatches(a.cases, b.cases)
+def check_same_subjects(a: Results, b: Results, datasets: list[str] | None = None) -> None:
+    """Refuse to pair A and B when a case both hold (in `datasets`, default all) has different reference volumes."""
+    ca, cb = a.cases, b.cases
+    if datasets:
+        ca, cb = ca[ca["dataset"].isin(datasets)], cb[cb["dataset"].isin(datasets)]
+    bad = fingerprint_mismatches(ca, cb)
     if not bad.empty:
+        names = ", ".join(sorted(set(bad["dataset"].astype(str))))
         raise CmrbenchError(f"A and B hold different references under the same case names ({len(bad)} of "
                             f"{int(bad['shared'].iloc[0])} shared; first: {describe_mismatch(bad.iloc[0])}): "
-                            "they are not the same subjects, so they cannot be paired")
+                            f"they are not the same subjects, so they cannot be paired (data set(s) {names}; "
+                            "--dataset compares only the others)")
 
 
 def subject_means(res: Results, methods: list[str] | None = None, datasets: list[str] | None = None) -> pd.DataFrame:
@@ -62,7 +67,7 @@ def _pairs(sa: pd.DataFrame, sb: pd.DataFrame) -> pd.DataFrame:
 def compare(a: Results, b: Results, methods: list[str] | None = None,
             datasets: list[str] | None = None) -> dict[str, pd.DataFrame]:
     """For each table: per method pair (A's x B's) and group, n subjects, means, difference, its CI, p and p_holm."""
-    check_same_subjects(a, b)
+    check_same_subjects(a, b, datasets)
     pairs = _pairs(subject_means(a, methods, datasets), subject_means(b, methods, datasets))
     if pairs.empty:
         return {}

@@ -54,3 +54,13 @@ def test_compare_refuses_subjects_whose_reference_differs():
     b.cases.loc[(b.cases.subject == "S003") & (b.cases.phase == "ED"), "vol_ref_ml"] = 999.0
     with pytest.raises(CmrbenchError, match=r"first: acdc S003 ED LV: 103 vs 999 mL\).*not the same subjects"):
         compare(a, b)
+
+
+def test_a_data_set_left_out_by_the_filter_does_not_block_the_others():
+    a, b = pair()
+    a2, b2 = stack(a, toy_results(dataset="ukbb", prefix="u")), stack(b, toy_results(dataset="ukbb", prefix="u"))
+    b2.cases.loc[b2.cases.dataset == "ukbb", "vol_ref_ml"] = 999.0  # other source subjects on each side
+    with pytest.raises(CmrbenchError, match=r"data set\(s\) ukbb; --dataset compares only the others"):
+        compare(a2, b2)
+    t3 = compare(a2, b2, datasets=["acdc"])["table3_methods"]
+    assert list(t3.dataset) == ["acdc"] and t3.n.iloc[0] == 10 and t3["diff"].iloc[0] == pytest.approx(0.055)
