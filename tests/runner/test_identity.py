@@ -14,7 +14,7 @@ from benchmark.preprocess import PreparedStore, Preprocess, prepare_case
 from benchmark.run.datasets import resolve_data
 from benchmark.run.runner import run_suite
 from benchmark.suite import load_suite
-from benchmark.synth.cohorts import COHORTS, generate_cohort, plan
+from benchmark.synth.cohorts import COHORTS, GENERATOR_VERSION, generate_cohort, plan
 
 NO_PROGRESS = lambda what: iter  # noqa: E731
 
@@ -51,7 +51,7 @@ def test_prepared_cache_is_keyed_by_content_not_by_names(tmp_path, shared_cache)
 
 
 def test_synthetic_cohorts_are_prefix_stable(tmp_path):
-    for name in ("ukbb", "acdc", "bscmr", "mnms"):
+    for name in ("ukbb", "ukbb-random", "acdc", "bscmr", "mnms"):
         small, large = plan(COHORTS.get(name), 4, 3), plan(COHORTS.get(name), 12, 3)
         assert small == large[:4], name
     a = generate_cohort("ukbb", tmp_path / "a", 2, seed=7, workers=1)
@@ -60,7 +60,7 @@ def test_synthetic_cohorts_are_prefix_stable(tmp_path):
     first = a.subject.iloc[0]
     assert ((tmp_path / "a" / first / "sa_ED.nii.gz").read_bytes()
             == (tmp_path / "b" / first / "sa_ED.nii.gz").read_bytes())
-    assert set(a.generator_version) == {2}
+    assert set(a.generator_version) == {GENERATOR_VERSION} == {3}
 
 
 def test_adding_a_target_trains_nothing_and_keeps_earlier_results(tmp_path, shared_cache):
