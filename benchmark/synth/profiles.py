@@ -120,3 +120,5 @@ for _s in [
                 rotate90=2, notes="M&Ms centre 5 (vendor D)"),
 ]:
     SITES.add(_s.name, _s, origin="built-in")
+
+from . import randomised as _randomised  # noqa: E402,F401  (registers the randomised scanner and its site)

@@ -60,3 +60,13 @@ def test_brightest_tissue_not_blood_sets_the_stored_scale():
         sc = randomise(SCANNERS.get("randomised"), np.random.default_rng(seed))
         brightest = max(sc.contrast.values()) ** sc.gamma * sc.scale
         assert 200 <= brightest <= 3000  # far below int16's 32767 even with bias and ringing
+
+
+def test_the_randomised_site_is_listed_without_importing_the_generator():
+    import subprocess
+    import sys
+
+    code = ("from benchmark.synth.profiles import SCANNERS, SITES; "
+            "print(SITES.get('ukbb-randomised').scanners, SCANNERS.get('randomised').randomised)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "{'randomised': 1.0} True"
