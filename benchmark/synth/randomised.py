@@ -10,7 +10,7 @@ import dataclasses
 
 import numpy as np
 
-from .profiles import SCANNERS, SITES, ScannerProfile, SiteProfile
+from .profiles import SCANNERS, SITES, ScannerProfile
 
 TISSUES = ("blood", "rv_blood", "myo", "fat", "liver", "lung", "muscle", "tissue", "spine")
 
@@ -50,6 +50,6 @@ def randomise(scanner: ScannerProfile, rng: np.random.Generator, ranges: Ranges 
 SCANNERS.add("randomised", ScannerProfile("Synthetic", "Randomised", 1.5, {t: 1.0 for t in TISSUES},
                                           randomised=True), origin="built-in")
 SITES.add("ukbb-randomised",
-          SiteProfile("ukbb-randomised", {"randomised": 1.0}, (1.8269, 1.8269), (380, 340), (8.0,), (2.0,),
-                      notes="UK Biobank geometry, every subject's contrast and imaging drawn at random"),
+          dataclasses.replace(SITES.get("ukbb"), name="ukbb-randomised", scanners={"randomised": 1.0},
+                              notes="UK Biobank geometry, every subject's contrast and imaging drawn at random"),
           origin="built-in")
