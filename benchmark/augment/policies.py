@@ -13,6 +13,7 @@ from .ops import (
     GaussianNoise,
     Op,
     RandomCrop,
+    Remap,
     Rotate,
     Scale,
     Sharpen,
@@ -67,6 +68,13 @@ def paper_gamma(crop: int = 256) -> Policy:
     """The paper recipe plus gamma contrast augmentation (p=0.5, gamma in [0.7, 1.5])."""
     ops = _paper_ops(crop)
     return Policy(ops[:-1] + [Gamma(p=0.5, range=(0.7, 1.5)), ops[-1]], resample=True, name="paper+gamma")
+
+
+@register_policy("paper+remap")
+def paper_remap(crop: int = 256) -> Policy:
+    """The paper recipe plus random tissue contrast (p=0.8): intensities through a random 8-knot curve."""
+    ops = _paper_ops(crop)
+    return Policy(ops[:-1] + [Remap(p=0.8, knots=8), ops[-1]], resample=True, name="paper+remap")
 
 
 @register_policy("bai2018")

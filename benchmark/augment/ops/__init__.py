@@ -9,8 +9,9 @@ from .artefacts import Ghosting, Motion, Spike
 from .base import OPS, IntensityOp, Op, Params, SpatialOp, op
 from .intensity import BiasField, Blur, BrightnessContrast, Gamma, GaussianNoise, LowResolution, Sharpen
 from .params import ParameterError
+from .remap import Remap
 from .spatial import CenterCrop, Elastic, FlipH, FlipV, RandomCrop, Rotate, Scale
 
 __all__ = ["OPS", "BiasField", "Blur", "BrightnessContrast", "CenterCrop", "Elastic", "FlipH", "FlipV", "Gamma",
            "GaussianNoise", "Ghosting", "IntensityOp", "LowResolution", "Motion", "Op", "ParameterError", "Params",
-           "RandomCrop", "Rotate", "Scale", "Sharpen", "SpatialOp", "Spike", "op"]
+           "RandomCrop", "Remap", "Rotate", "Scale", "Sharpen", "SpatialOp", "Spike", "op"]
