@@ -1,4 +1,4 @@
-"""Random tissue contrast (remap): identity and inversion as limiting curves, flat tissues stay flat, order flips."""
+"""Random tissue contrast (remap): identity and mirror as limiting curves, flat tissues stay flat, order flips."""
 from __future__ import annotations
 
 import pytest
@@ -27,8 +27,11 @@ def test_a_two_knot_rising_curve_is_the_identity_and_a_falling_one_inverts():
     same = op.apply(images, {"on": on, "curve": torch.tensor([[0.0, 1.0]])})
     assert torch.allclose(same, images, atol=1e-6)
     inverted = op.apply(images, {"on": on, "curve": torch.tensor([[1.0, 0.0]])})
-    # 0.05 + 1.0 - x: the blood (1.0) becomes 0.05 and the background 1.0
-    assert torch.allclose(inverted, 1.05 - images, atol=1e-6)
+    # mirrored about the image's mean, its mean and sd kept: the blood (1.0) becomes the darkest tissue
+    mean = images.mean()
+    assert torch.allclose(inverted, 2 * mean - images, atol=1e-5)
+    assert float(inverted.mean()) == pytest.approx(float(mean), abs=1e-6)
+    assert float(inverted.std()) == pytest.approx(float(images.std()), rel=1e-5)
 
 
 def test_each_flat_tissue_gets_one_new_value_and_blood_is_darker_than_myocardium_about_half_the_time():

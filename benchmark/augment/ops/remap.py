@@ -16,8 +16,9 @@ from .base import IntensityOp, Params, op, select
 
 @op
 class Remap(IntensityOp):
-    """Intensities on the image's [`low`, `high`] percentile range through a piecewise-linear curve whose
-    `knots` (>= 2) evenly spaced control values are uniform in [0, 1]: not monotone, so contrasts invert."""
+    """Intensities on the image's `percentiles` range through a piecewise-linear curve whose `knots` (>= 2)
+    evenly spaced control values are uniform in [0, 1] (not monotone, so contrasts invert), then brought back
+    to the image's own mean and sd, so that the network sees the normalisation it will see at test time."""
 
     name = "remap"
 
@@ -43,5 +44,8 @@ class Remap(IntensityOp):
         index = left.long().flatten(1)
         v0 = torch.gather(curve, 1, index).view_as(images)
         v1 = torch.gather(curve, 1, index + 1).view_as(images)
-        out = (v0 + (v1 - v0) * frac) * span + lo
+        out = v0 + (v1 - v0) * frac
+        mean, sd = images.flatten(1).mean(1).view(-1, 1, 1, 1), images.flatten(1).std(1).view(-1, 1, 1, 1)
+        new_mean, new_sd = out.flatten(1).mean(1).view(-1, 1, 1, 1), out.flatten(1).std(1).view(-1, 1, 1, 1)
+        out = (out - new_mean) / new_sd.clamp_min(1e-6) * sd + mean
         return select(params["on"], out, images)
