@@ -77,3 +77,9 @@ def minmax(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     lo = flat.min(1).values.view(-1, 1, 1, 1)
     hi = flat.max(1).values.view(-1, 1, 1, 1)
     return lo, (hi - lo).clamp_min(1e-6)
+
+
+def moments(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-sample mean and standard deviation, shaped [B, 1, 1, 1]."""
+    flat = images.flatten(1)
+    return flat.mean(1).view(-1, 1, 1, 1), flat.std(1).view(-1, 1, 1, 1)

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from .base import IntensityOp, Params, minmax, op, select, uniform
+from .base import IntensityOp, Params, minmax, moments, op, select, uniform
 
 
 @op
@@ -57,8 +57,7 @@ class BrightnessContrast(IntensityOp):
         return params
 
     def apply(self, images: torch.Tensor, params: Params) -> torch.Tensor:
-        std = images.flatten(1).std(1).view(-1, 1, 1, 1)
-        mean = images.flatten(1).mean(1).view(-1, 1, 1, 1)
+        mean, std = moments(images)
         c = params["contrast"].to(images).view(-1, 1, 1, 1)
         b = params["brightness"].to(images).view(-1, 1, 1, 1)
         return select(params["on"], (images - mean) * c + mean + b * std, images)

@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from .base import IntensityOp, Params, op, select
+from .base import IntensityOp, Params, moments, op, select
 
 
 @op
@@ -45,7 +45,7 @@ class Remap(IntensityOp):
         v0 = torch.gather(curve, 1, index).view_as(images)
         v1 = torch.gather(curve, 1, index + 1).view_as(images)
         out = v0 + (v1 - v0) * frac
-        mean, sd = images.flatten(1).mean(1).view(-1, 1, 1, 1), images.flatten(1).std(1).view(-1, 1, 1, 1)
-        new_mean, new_sd = out.flatten(1).mean(1).view(-1, 1, 1, 1), out.flatten(1).std(1).view(-1, 1, 1, 1)
+        mean, sd = moments(images)
+        new_mean, new_sd = moments(out)
         out = (out - new_mean) / new_sd.clamp_min(1e-6) * sd + mean
         return select(params["on"], out, images)
