@@ -14,70 +14,7 @@ import numpy as np
 
 from ..labels import LV, MYO, RV
 from .anatomy import Heart, Phase
-
-
-@dataclass(frozen=True)
-class Ellipse:
-    """An ellipse in body coordinates (mm), optionally visible only over a range of heart heights z."""
-
-    cx: float
-    cy: float
-    a: float
-    b: float
-    tissue: str
-    z_range: tuple[float, float] = (-1e9, 1e9)
-
-    def fraction(self, x: np.ndarray, y: np.ndarray, px: float, z: float) -> np.ndarray:
-        """Soft (partial-volume) coverage of each pixel, from a first-order signed distance."""
-        lo, hi = self.z_range
-        if not lo <= z <= hi:
-            return np.zeros(np.broadcast_shapes(x.shape, y.shape))
-        u, v = (x - self.cx) / self.a, (y - self.cy) / self.b
-        q = u * u + v * v
-        grad = 2 * np.sqrt((u / self.a) ** 2 + (v / self.b) ** 2) + 1e-9
-        return np.clip(0.5 - (q - 1) / grad / px, 0, 1)
-
-
-@dataclass(frozen=True)
-class Scene:
-    """One subject's body and where the heart sits in it (mm)."""
-
-    heart_xy: tuple[float, float]
-    layers: tuple[Ellipse, ...]  # painted in order over air
-    fat_ring: float  # subcutaneous fat thickness
-    texture_seed: int
-    epi_fat: tuple[float, float, float]  # epicardial fat: amplitude (mm), angle, sharpness
-
-
-def sample_scene(rng: np.random.Generator, heart: Heart) -> Scene:
-    """A thorax around the heart: body with fat, lungs, liver, spine, aorta, atria and great vessels."""
-    a, b = rng.uniform(150, 180), rng.uniform(110, 135)
-    hx, hy = rng.uniform(15, 35), rng.uniform(-25, -5)
-    l_endo = heart.ed.l_endo
-    th = heart.septum_angle
-    rvx, rvy = hx + 38 * np.cos(th), hy + 38 * np.sin(th)
-    layers: tuple[Ellipse, ...] = (
-        Ellipse(0, 0, a, b, "tissue"),
-        Ellipse(a * 0.52, -b * 0.02, a * 0.38, b * 0.66, "lung"),
-        Ellipse(-a * 0.52, -b * 0.02, a * 0.36, b * 0.66, "lung"),
-        Ellipse(-a * 0.28, b * 0.28, a * 0.55, b * 0.52, "liver", (-1e9, -0.45 * l_endo)),
-        Ellipse(0, b * 0.72, 17, 15, "spine"),
-        Ellipse(26, b * 0.55, 12, 12, "blood"),  # descending aorta
-        Ellipse(hx - 18, hy - 24, 14, 14, "blood", (-6, 40)),  # aortic root / ascending aorta
-        Ellipse(rvx - 8, rvy - 28, 13, 12, "blood", (-4, 40)),  # pulmonary artery
-        Ellipse(hx + 6, hy + 14, 24, 20, "blood", (0.5, 38)),  # left atrium
-        Ellipse(rvx, rvy + 8, 22, 19, "rv_blood", (0.5, 34)),  # right atrium
-    )
-    vessels = []  # pulmonary vessels: small intermediate dots scattered in both lungs
-    for side in (1, -1):
-        for _ in range(int(rng.integers(3, 7))):
-            r, t = np.sqrt(rng.uniform(0.05, 0.6)), rng.uniform(0, 2 * np.pi)
-            size = rng.uniform(2, 5)
-            vessels.append(Ellipse(side * a * 0.52 + r * a * 0.3 * np.cos(t), -b * 0.02 + r * b * 0.6 * np.sin(t),
-                                   size, size * rng.uniform(0.7, 1.3), "tissue", (-0.4 * l_endo, 60)))
-    layers = layers + tuple(vessels)
-    return Scene((hx, hy), layers, float(rng.uniform(8, 16)), int(rng.integers(2**31)),
-                 (float(rng.uniform(2, 5)), float(th + rng.normal(1.4, 0.3)), float(rng.uniform(1, 3))))
+from .scene import Ellipse, Scene
 
 
 @functools.lru_cache(maxsize=64)
@@ -127,8 +64,7 @@ class Backdrop:
         """Signal at heart height z (liver below the apex, atria and great vessels above the base)."""
         out = self.base.copy()
         for lay in self.dynamic:
-            f = lay.fraction(self.x, self.y, self.px, z)
-            out = out * (1 - f) + self.contrast[lay.tissue] * f
+            lay.paint(out, self.x, self.y, self.px, z, self.contrast[lay.tissue])
         return out * (1 - self.over_f) + self.over_v
 
     def polar(self, heart: Heart, grid: Grid, z: float, ss: int) -> Polar | None:

@@ -11,7 +11,8 @@ from .imaging import Acquisition, acquire, form_image, subject_fields
 from .pathology import PATHOLOGIES
 from .profiles import SCANNERS, SITES, ScannerProfile, SiteProfile
 from .randomised import randomise
-from .render import Backdrop, Grid, Scene, render_slice, sample_scene
+from .render import Backdrop, Grid, render_slice
+from .scene import Scene, sample_scene
 
 FINE_MM = 0.75  # target spacing of the fine rendering grid (mm)
 
