@@ -45,6 +45,8 @@ class Heart:
     es: Phase
     septum_angle: float = -2.6  # direction from the LV axis to the RV
     rv_span: float = 1.45  # half angular extent of the RV crescent (rad)
+    rv_fullness: float = 0.8  # exponent of the crescent's angular profile: lower is boxier, with steeper insertions
+    rv_reach: float = 0.85  # how far the RV reaches toward the apex, as a fraction of the LV cavity length
     ellipticity: float = 0.05  # in-plane cos(2 theta) deformation of the LV
     ellipse_angle: float = 0.0
     septal_extra: float = 0.0  # HCM: extra septal thickness at the base (mm)
@@ -88,7 +90,7 @@ class Heart:
             w = phase.akinesis * inf
             endo_n = (1 - w) * endo_n + w * np.minimum(endo_ed, epi - 2.5)
         endo = np.clip(endo_n, 0, np.maximum(epi - 1.5, 0))
-        crescent = self._window(theta, self.septum_angle, self.rv_span) ** 0.8
+        crescent = self._window(theta, self.septum_angle, self.rv_span) ** self.rv_fullness
         rv_w = phase.rv_width * np.sqrt(np.clip(1 - (z / phase.rv_length) ** 2, 0, None))
         rv = epi + rv_w * crescent * (epi > 0)
         zero = ~inside
@@ -148,7 +150,8 @@ def fit(heart: Heart, t: Targets) -> Heart:
     myo_ml = t.lvm / MYO_DENSITY_G_PER_ML
 
     def ed_with(r: float, wall: float, rv_w: float) -> Phase:
-        return Phase(r, r * t.aspect, r + wall, r * t.aspect + wall * t.apex_wall_ratio, rv_w, 0.85 * r * t.aspect)
+        return Phase(r, r * t.aspect, r + wall, r * t.aspect + wall * t.apex_wall_ratio, rv_w,
+                     heart.rv_reach * r * t.aspect)
 
     wall0 = 8.0
     r = bisect(lambda x: heart.volumes_coarse(ed_with(x, wall0, 0))["LV"], t.lvedv, 10, 60)

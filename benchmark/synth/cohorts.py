@@ -50,6 +50,9 @@ for _c in [
     Cohort("ukbb-random", {"ukbb-randomised": 1.0}, {"NOR": 0.88, "DCM": 0.03, "HCM": 0.04, "MINF": 0.05}, "ukbb",
            {"ED": ALL, "ES": ALL}, description="ukbb's anatomy and geometry; contrast and imaging drawn per "
                                                "subject (domain randomisation)"),
+    Cohort("ukbb-bssfp", {"ukbb-bssfp": 1.0}, {"NOR": 0.88, "DCM": 0.03, "HCM": 0.04, "MINF": 0.05}, "ukbb",
+           {"ED": ALL, "ES": ALL}, description="ukbb's anatomy and geometry; bSSFP contrast from relaxation times, "
+                                               "flip angle, TR and field drawn per subject, imaging drawn"),
     Cohort("acdc", {"acdc-dijon": 1.0}, {g: 0.2 for g in ("NOR", "DCM", "HCM", "MINF", "ARV")}, "acdc",
            {"ED": ALL, "ES": ALL}, cine_frames=6, ed_first=True, balanced=True,
            description="ACDC-like: one site, 1.5T Aera / 3T Trio Tim, five groups of 20 %"),
@@ -70,7 +73,7 @@ def _pick(rng: np.random.Generator, shares: dict[str, float]) -> str:
     return str(rng.choice(names, p=p / p.sum()))
 
 
-GENERATOR_VERSION = 3  # part of a cohort's identity (cache folder, truth.csv): bump when the output changes
+GENERATOR_VERSION = 4  # part of a cohort's identity (cache folder, truth.csv): bump when the output changes
 _ALPHABET = list(string.ascii_uppercase + string.digits)
 
 

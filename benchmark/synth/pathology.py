@@ -18,7 +18,8 @@ def _base(rng: np.random.Generator, name: str, **kw: object) -> Heart:
     """Shape modifiers common to every group, with per-subject variation."""
     n_trab = int(rng.integers(2, 5))
     params: dict[str, object] = dict(
-        septum_angle=float(rng.normal(-2.6, 0.12)), rv_span=float(rng.uniform(1.3, 1.6)),
+        septum_angle=float(rng.normal(-2.6, 0.12)), rv_span=float(rng.uniform(0.8, 1.15)),
+        rv_fullness=float(rng.uniform(0.25, 0.5)), rv_reach=float(rng.uniform(0.7, 0.95)),
         ellipticity=float(rng.uniform(0.0, 0.08)), ellipse_angle=float(rng.uniform(-np.pi, np.pi)),
         drift=(float(rng.normal(0, 0.08)), float(rng.normal(0, 0.08))),
         papillary_angles=(float(rng.normal(-0.7, 0.15)), float(rng.normal(1.3, 0.15))),
@@ -86,7 +87,7 @@ def infarct(rng: np.random.Generator) -> Heart:
 def abnormal_rv(rng: np.random.Generator) -> Heart:
     """Abnormal right ventricle: dilated RV and/or RVEF < 40 %."""
     ranges = dict(NORMAL, rvedv=(230, 320), rvef=(0.18, 0.36))
-    return _normal_wall(lambda: fit(_base(rng, "ARV", rv_span=float(rng.uniform(1.5, 1.75))),
+    return _normal_wall(lambda: fit(_base(rng, "ARV", rv_span=float(rng.uniform(1.0, 1.3))),
                                     _targets(rng, **ranges)))
 
 

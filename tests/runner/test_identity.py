@@ -60,7 +60,7 @@ def test_synthetic_cohorts_are_prefix_stable(tmp_path):
     first = a.subject.iloc[0]
     assert ((tmp_path / "a" / first / "sa_ED.nii.gz").read_bytes()
             == (tmp_path / "b" / first / "sa_ED.nii.gz").read_bytes())
-    assert set(a.generator_version) == {GENERATOR_VERSION} == {3}
+    assert set(a.generator_version) == {GENERATOR_VERSION} == {4}
 
 
 def test_adding_a_target_trains_nothing_and_keeps_earlier_results(tmp_path, shared_cache):
