@@ -24,6 +24,7 @@ class ScannerProfile:
     scale: float = 600.0  # stored intensity of LV blood
     low_quality_rate: float = 0.05  # subjects with motion ghosting or dark artefacts
     randomised: bool = False  # draw contrast and imaging per subject (synth/randomised.py)
+    contrast_model: str = "uniform"  # how a randomised scanner draws contrast: uniform or bssfp (randomised.py)
 
 
 @dataclass(frozen=True)
