@@ -119,15 +119,32 @@ class Polar:
     angle_index: np.ndarray  # index into _ANGLES
 
 
+_OUTLINE_ANGLES = np.linspace(-np.pi, np.pi, 360, endpoint=False)
+
+
+def outline(heart: Heart) -> tuple[float, float, float, float]:
+    """Box (x0, x1, y0, y1, mm from the LV axis) holding the heart, its RV wall and epicardial fat in any slice.
+
+    The heart is widest at the base (z = 0) in both phases; the RV wall adds 2.5 mm, epicardial fat at most
+    5.8 mm, and 3 mm is margin. The RV makes the box lopsided, so it is far smaller than a square of the reach."""
+    reach = np.zeros_like(_OUTLINE_ANGLES)
+    for phase in (heart.ed, heart.es):
+        _, epi, rv = heart.radii(phase, 0.0, _OUTLINE_ANGLES)
+        reach = np.maximum(reach, np.maximum(epi, rv))
+    reach = reach + 2.5 + 5.8 + 3.0
+    xs, ys = reach * np.cos(_OUTLINE_ANGLES), reach * np.sin(_OUTLINE_ANGLES)
+    return float(xs.min()), float(xs.max()), float(ys.min()), float(ys.max())
+
+
 def polar(heart: Heart, scene: Scene, grid: Grid, z: float, ss: int) -> Polar | None:
     """The heart window of the slice at height z, in polar form on a grid `ss` x finer."""
-    reach = heart.ed.r_epi * (1 + heart.ellipticity) + heart.ed.rv_width + 12
+    x0, x1, y0, y1 = outline(heart)
     cx = scene.heart_xy[0] + heart.drift[0] * z
     cy = scene.heart_xy[1] + heart.drift[1] * z
-    r0 = max(0, int(np.floor((cy - reach) / grid.spacing + grid.rows / 2)))
-    r1 = min(grid.rows, int(np.ceil((cy + reach) / grid.spacing + grid.rows / 2)))
-    c0 = max(0, int(np.floor((cx - reach) / grid.spacing + grid.cols / 2)))
-    c1 = min(grid.cols, int(np.ceil((cx + reach) / grid.spacing + grid.cols / 2)))
+    r0 = max(0, int(np.floor((cy + y0) / grid.spacing + grid.rows / 2)))
+    r1 = min(grid.rows, int(np.ceil((cy + y1) / grid.spacing + grid.rows / 2)))
+    c0 = max(0, int(np.floor((cx + x0) / grid.spacing + grid.cols / 2)))
+    c1 = min(grid.cols, int(np.ceil((cx + x1) / grid.spacing + grid.cols / 2)))
     if r1 <= r0 or c1 <= c0:
         return None
     fx, fy = grid.coords(ss, (slice(r0, r1), slice(c0, c1)))

@@ -4,7 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from benchmark.synth import render
 from benchmark.synth.pathology import PATHOLOGIES
+from benchmark.synth.subject import SubjectSpec, generate_subject
 
 _ANGLES = np.linspace(-np.pi, np.pi, 720, endpoint=False)
 
@@ -34,3 +36,16 @@ def test_rv_vanishes_before_the_lv_toward_the_apex():
         assert 0.7 * heart.ed.l_endo <= heart.ed.rv_length <= 0.95 * heart.ed.l_endo + 1e-9
         _, epi, rv = heart.radii(heart.ed, -0.97 * heart.ed.l_endo, _ANGLES)
         assert epi.max() > 0 and np.all(rv - epi < 0.3)
+
+
+@pytest.mark.parametrize("group", ["ARV", "DCM", "HCM"])
+def test_the_lopsided_heart_window_renders_what_a_wide_square_one_does(monkeypatch, group):
+    """The window only bounds where the heart is drawn: a 300 mm square gives the same images and labels."""
+    spec = SubjectSpec("1", "ukbb", "siemens-aera-1.5t", group, (9,))
+    tight = generate_subject(spec)
+    monkeypatch.setattr(render, "outline", lambda heart: (-150.0, 150.0, -150.0, 150.0))
+    wide = generate_subject(spec)
+    for phase in ("ED", "ES"):
+        np.testing.assert_array_equal(tight.labels[phase], wide.labels[phase])
+        np.testing.assert_array_equal(tight.images[phase], wide.images[phase])
+        assert tight.labels[phase].any()
