@@ -83,9 +83,6 @@ class Backdrop:
         return self._slices[key]
 
 
-_N_ANGLES = 1440
-_ANGLES = np.linspace(-np.pi, np.pi, _N_ANGLES, endpoint=False)
-
 
 @dataclass(frozen=True)
 class Grid:
@@ -122,11 +119,13 @@ class Polar:
 _OUTLINE_ANGLES = np.linspace(-np.pi, np.pi, 360, endpoint=False)
 
 
+@functools.lru_cache(maxsize=16)
 def outline(heart: Heart) -> tuple[float, float, float, float]:
     """Box (x0, x1, y0, y1, mm from the LV axis) holding the heart, its RV wall and epicardial fat in any slice.
 
     The heart is widest at the base (z = 0) in both phases; the RV wall adds 2.5 mm, epicardial fat at most
-    5.8 mm, and 3 mm is margin. The RV makes the box lopsided, so it is far smaller than a square of the reach."""
+    5.8 mm, and 3 mm is margin. The RV makes the box lopsided, so it is far smaller than a square of the reach.
+    Cached: every slice of a subject shares it."""
     reach = np.zeros_like(_OUTLINE_ANGLES)
     for phase in (heart.ed, heart.es):
         _, epi, rv = heart.radii(phase, 0.0, _OUTLINE_ANGLES)
