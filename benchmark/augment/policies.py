@@ -17,6 +17,7 @@ from .ops import (
     Rotate,
     Scale,
     Sharpen,
+    Trabeculae,
 )
 from .policy import Policy
 from .registry import register_policy
@@ -75,6 +76,13 @@ def paper_remap(crop: int = 256) -> Policy:
     """The paper recipe plus random tissue contrast (p=0.8): intensities through a random 8-knot curve."""
     ops = _paper_ops(crop)
     return Policy(ops[:-1] + [Remap(p=0.8, knots=8), ops[-1]], resample=True, name="paper+remap")
+
+
+@register_policy("paper+trabeculae")
+def paper_trabeculae(crop: int = 256) -> Policy:
+    """The paper recipe plus trabeculae (p=0.7): strands of myocardial signal along the cavity walls, labels kept."""
+    ops = _paper_ops(crop)
+    return Policy(ops[:-1] + [Trabeculae(p=0.7), ops[-1]], resample=True, name="paper+trabeculae")
 
 
 @register_policy("bai2018")

@@ -7,7 +7,7 @@ from typing import NamedTuple, overload
 import torch
 
 from ..errors import CmrbenchError
-from .ops import IntensityOp, Op, Params, RandomCrop, SpatialOp
+from .ops import IntensityOp, LabelIntensityOp, Op, Params, RandomCrop, SpatialOp
 from .resample import resample
 
 
@@ -81,7 +81,9 @@ class Policy:
                                           [params[i] for i in stage.ops])
             else:
                 for i in stage.ops:
-                    images = self.ops[i].apply(images, params[i])  # type: ignore[attr-defined]
+                    o = self.ops[i]
+                    images = (o.apply_labelled(images, labels, params[i]) if isinstance(o, LabelIntensityOp)
+                              else o.apply(images, params[i]))  # type: ignore[attr-defined]
         return images, labels
 
     @overload

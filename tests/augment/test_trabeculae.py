@@ -1,0 +1,75 @@
+"""Trabeculae: strands of myocardial signal inside the cavities, along the wall; labels and the rest untouched."""
+from __future__ import annotations
+
+import torch
+
+import benchmark as cb
+from benchmark.augment.ops import Trabeculae
+from benchmark.augment.ops.trabeculae import strands, wall_depth
+
+
+def heart(n: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+    """A 64 x 64 image: background 0.1, myocardial ring 0.3 (r 14-20), LV blood disc 1.0 (r < 14)."""
+    y, x = torch.meshgrid(torch.arange(64) + 0.5, torch.arange(64) + 0.5, indexing="ij")
+    r = torch.hypot(x - 32, y - 32)
+    lab = torch.zeros(64, 64, dtype=torch.long)
+    lab[r < 20] = 2
+    lab[r < 14] = 1
+    img = torch.tensor([0.1, 1.0, 0.3])[lab]
+    return img.expand(n, 1, 64, 64).clone(), lab.expand(n, 64, 64).clone()
+
+
+def test_wall_depth_counts_erosions_from_the_rim():
+    mask = torch.zeros(1, 1, 9, 9)
+    mask[..., 1:8, 1:8] = 1
+    depth = wall_depth(mask, reach=5)
+    assert depth[0, 0, 1].tolist() == [0, 1, 1, 1, 1, 1, 1, 1, 0]
+    assert depth[0, 0, 4].tolist() == [0, 1, 2, 3, 4, 3, 2, 1, 0]
+
+
+def test_strands_cover_about_the_density_asked():
+    for density in (0.25, 0.5):
+        cover = float(strands((128, 128), 3, 1.0, density).mean())
+        assert abs(cover - density) < 0.06, (density, cover)
+
+
+def test_cavity_pixels_move_toward_the_myocardium_mostly_at_the_wall_and_nothing_else_changes():
+    images, labels = heart(8)
+    op = Trabeculae(p=1.0, strength=(1.0, 1.0), width=(1.0, 1.0), density=(0.5, 0.5))
+    out = op.apply_labelled(images, labels, op.sample(8, torch.Generator().manual_seed(0)))
+    lv = labels == 1
+    assert torch.equal(out[:, 0][~lv], images[:, 0][~lv])
+    blood = out[:, 0][lv]
+    assert float(blood.min()) >= 0.3 - 1e-6 and float(blood.max()) <= 1.0 + 1e-6
+    r = torch.hypot(*torch.meshgrid(torch.arange(64) + 0.5 - 32, torch.arange(64) + 0.5 - 32, indexing="ij"))
+    rim = (r >= 12) & (r < 14)
+    core = r < 8
+    drop_rim = float((1 - out[:, 0][:, rim]).mean())
+    drop_core = float((1 - out[:, 0][:, core]).mean())
+    # about half the rim is strands, pulled all the way to 0.3 (a drop of 0.7) on the rim, by exp(-1) a pixel in: ~0.25
+    assert 0.15 < drop_rim < 0.45, drop_rim
+    assert drop_core < 0.01, drop_core
+
+
+def test_without_labels_or_without_myocardium_the_images_pass_unchanged():
+    images, labels = heart(4)
+    op = Trabeculae(p=1.0)
+    params = op.sample(4, torch.Generator().manual_seed(1))
+    assert torch.equal(op.apply_labelled(images, None, params), images)
+    no_myo = labels.clone()
+    no_myo[no_myo == 2] = 0
+    assert torch.equal(op.apply_labelled(images, no_myo, params), images)
+
+
+def test_the_policy_passes_labels_to_it_and_never_changes_them():
+    images, labels = heart(12)
+    policy = cb.create_policy("paper+trabeculae", crop=64)
+    assert [(o.name, o.p) for o in policy.ops if isinstance(o, Trabeculae)] == [("trabeculae", 0.7)]
+    params = policy.sample(12, torch.Generator().manual_seed(0))
+    out, lab = policy.apply(images, labels, params)
+    plain = cb.create_policy("paper", crop=64)
+    ref, ref_lab = plain.apply(images, labels, [p for p, o in zip(params, policy.ops) if o.name != "trabeculae"])
+    assert torch.equal(lab, ref_lab)
+    on = params[[o.name for o in policy.ops].index("trabeculae")]["on"]
+    assert 0 < int(on.sum()) < 12
+    assert torch.equal(out[~on], ref[~on]) and not torch.allclose(out[on], ref[on])
