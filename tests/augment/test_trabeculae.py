@@ -1,11 +1,12 @@
 """Trabeculae: strands of myocardial signal inside the cavities, along the wall; labels and the rest untouched."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 import benchmark as cb
 from benchmark.augment.ops import Trabeculae
-from benchmark.augment.ops.trabeculae import strands, wall_depth
+from benchmark.augment.ops.trabeculae import near_wall, strands
 
 
 def heart(n: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
@@ -19,12 +20,14 @@ def heart(n: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
     return img.expand(n, 1, 64, 64).clone(), lab.expand(n, 64, 64).clone()
 
 
-def test_wall_depth_counts_erosions_from_the_rim():
-    mask = torch.zeros(1, 1, 9, 9)
-    mask[..., 1:8, 1:8] = 1
-    depth = wall_depth(mask, reach=5)
-    assert depth[0, 0, 1].tolist() == [0, 1, 1, 1, 1, 1, 1, 1, 0]
-    assert depth[0, 0, 4].tolist() == [0, 1, 2, 3, 4, 3, 2, 1, 0]
+def test_the_wall_weight_is_one_on_the_rim_and_falls_as_a_gaussian_tail_inside():
+    cavity = torch.zeros(1, 1, 40, 40)
+    cavity[..., :, 20:] = 1  # a straight wall between columns 19 and 20
+    row = near_wall(cavity, 2.0)[0, 0, 10]
+    assert torch.all(row[:20] == 0)
+    assert float(row[20]) == pytest.approx(1.0, abs=0.05)
+    # Phi(-d / 2) / Phi(-0.25) with d = 2.5, 4.5, 6.5 pixels from the wall
+    assert [float(row[20 + k]) for k in (2, 4, 6)] == pytest.approx([0.263, 0.030, 0.001], abs=0.01)
 
 
 def test_strands_cover_about_the_density_asked():
@@ -35,7 +38,7 @@ def test_strands_cover_about_the_density_asked():
 
 def test_cavity_pixels_move_toward_the_myocardium_mostly_at_the_wall_and_nothing_else_changes():
     images, labels = heart(8)
-    op = Trabeculae(p=1.0, strength=(1.0, 1.0), width=(1.0, 1.0), density=(0.5, 0.5))
+    op = Trabeculae(p=1.0, strength=(1.0, 1.0), width=(1.5, 1.5), density=(0.5, 0.5))
     out = op.apply_labelled(images, labels, op.sample(8, torch.Generator().manual_seed(0)))
     lv = labels == 1
     assert torch.equal(out[:, 0][~lv], images[:, 0][~lv])

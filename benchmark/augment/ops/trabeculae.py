@@ -18,26 +18,27 @@ from ...labels import LV, MYO, RV
 from .base import LabelIntensityOp, Params, op, select, uniform
 
 
-def wall_depth(cavity: torch.Tensor, reach: int) -> torch.Tensor:
-    """Per pixel of a [B, 1, H, W] 0/1 mask: how many 3 x 3 erosions it survives (1 on the rim), up to `reach`."""
-    depth = torch.zeros_like(cavity)
-    current = cavity
-    for _ in range(reach):
-        depth += current
-        current = -F.max_pool2d(-current, 3, stride=1, padding=1)
-    return depth
+def gaussian_blur(image: torch.Tensor, sigma: float) -> torch.Tensor:
+    """A [1, 1, H, W] image smoothed by a Gaussian of `sigma` pixels (separable, reflected edges)."""
+    half = max(1, math.ceil(3 * sigma))
+    x = torch.arange(-half, half + 1, dtype=image.dtype, device=image.device)
+    k = torch.exp(-0.5 * (x / sigma) ** 2)
+    k = k / k.sum()
+    image = F.conv2d(F.pad(image, (half, half, 0, 0), mode="reflect"), k.view(1, 1, 1, -1))
+    return F.conv2d(F.pad(image, (0, 0, half, half), mode="reflect"), k.view(1, 1, -1, 1))
+
+
+def near_wall(cavity: torch.Tensor, width: float) -> torch.Tensor:
+    """Per pixel of a [1, 1, H, W] 0/1 cavity mask: the share of wall within a Gaussian of `width` pixels,
+    relative to a rim pixel's: 1 on the rim of a straight wall, Phi(-d / width) / Phi(-0.5 / width) at d
+    pixels from it (more in corners, capped at 1); 0 outside the cavity."""
+    rim = 0.5 * (1 + math.erf(-0.5 / width / math.sqrt(2)))
+    return (gaussian_blur(1 - cavity, width) / rim).clamp(max=1) * cavity
 
 
 def strands(shape: tuple[int, int], seed: int, grain: float, density: float) -> torch.Tensor:
     """A soft 0-1 mask covering about `density` of the field: Gaussian noise smoothed over `grain` pixels."""
-    g = torch.Generator().manual_seed(seed)
-    noise = torch.randn(1, 1, *shape, generator=g)
-    half = max(1, math.ceil(3 * grain))
-    x = torch.arange(-half, half + 1, dtype=torch.float32)
-    k = torch.exp(-0.5 * (x / grain) ** 2)
-    k = k / k.sum()
-    noise = F.conv2d(F.pad(noise, (half, half, 0, 0), mode="reflect"), k.view(1, 1, 1, -1))
-    noise = F.conv2d(F.pad(noise, (0, 0, half, half), mode="reflect"), k.view(1, 1, -1, 1))
+    noise = gaussian_blur(torch.randn(1, 1, *shape, generator=torch.Generator().manual_seed(seed)), grain)
     z = (noise - noise.mean()) / noise.std().clamp_min(1e-6)
     threshold = math.sqrt(2) * torch.special.erfinv(torch.tensor(1 - 2 * density))
     return torch.sigmoid((z - threshold) / 0.25)[0, 0]
@@ -46,12 +47,12 @@ def strands(shape: tuple[int, int], seed: int, grain: float, density: float) -> 
 @op
 class Trabeculae(LabelIntensityOp):
     """Inside the LV and RV cavities, strands pulled toward the case's mean myocardial signal by `strength`,
-    most within `width` pixels of the wall (weight exp(-(depth - 1) / width)), covering `density` of the
-    pool at `grain` pixels. Labels never change; cases without myocardium are left as they are."""
+    most within `width` pixels of the wall (see `near_wall`), covering `density` of the pool at `grain`
+    pixels. Labels never change; cases without myocardium are left as they are."""
 
     name = "trabeculae"
 
-    def __init__(self, p: float = 1.0, strength: Any = (0.4, 1.0), width: Any = (0.7, 2.5),
+    def __init__(self, p: float = 1.0, strength: Any = (0.4, 1.0), width: Any = (1.0, 3.5),
                  density: Any = (0.25, 0.55), grain: Any = (0.6, 1.4)) -> None:
         self.strength = self.check.pair("strength", strength, low=0.0, high=1.0)
         self.width = self.check.pair("width", width, low=0.1, high=20.0)
@@ -75,13 +76,10 @@ class Trabeculae(LabelIntensityOp):
         myo = (labels == MYO).unsqueeze(1).to(images)
         myo_pixels = myo.sum((2, 3))
         myo_mean = ((images * myo).sum((2, 3)) / myo_pixels.clamp_min(1)).view(*images.shape[:2], 1, 1)
-        reach = math.ceil(4 * self.width[1]) + 1
-        depth = wall_depth(cavity, reach)
-        width = params["width"].to(images).view(-1, 1, 1, 1)
-        near_wall = torch.exp(-(depth - 1).clamp_min(0) / width) * cavity
         h, w = images.shape[-2:]
+        weight = torch.cat([near_wall(c[None], float(wd)) for c, wd in zip(cavity, params["width"])])
         mask = torch.stack([strands((h, w), int(s), float(gr), float(d)) for s, gr, d
                             in zip(params["seed"], params["grain"], params["density"])]).unsqueeze(1).to(images)
-        pull = params["strength"].to(images).view(-1, 1, 1, 1) * near_wall * mask
+        pull = params["strength"].to(images).view(-1, 1, 1, 1) * weight * mask
         out = images + pull * (myo_mean - images)
         return select(params["on"] & (myo_pixels[:, 0] > 0).cpu(), out, images)
