@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from phantoms import blood_in_ring
 
 import benchmark as cb
 from benchmark.augment import policy_from_config
@@ -11,13 +12,7 @@ from benchmark.augment.ops import ParameterError, Remap
 
 def tissues(n: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
     """A 64 x 64 image of three flat tissues: background 0.05, a myocardium-like ring 0.35, a blood disc 1.0."""
-    y, x = torch.meshgrid(torch.arange(64) + 0.5, torch.arange(64) + 0.5, indexing="ij")
-    r = torch.hypot(x - 32, y - 32)
-    lab = torch.zeros(64, 64, dtype=torch.long)
-    lab[r < 20] = 2
-    lab[r < 12] = 1
-    img = torch.tensor([0.05, 1.0, 0.35])[lab]
-    return img.expand(n, 1, 64, 64).clone(), lab.expand(n, 64, 64).clone()
+    return blood_in_ring(n)
 
 
 def test_a_two_knot_rising_curve_is_the_identity_and_a_falling_one_inverts():

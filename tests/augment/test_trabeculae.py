@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from phantoms import blood_in_ring
 
 import benchmark as cb
 from benchmark.augment.ops import Trabeculae
@@ -11,13 +12,7 @@ from benchmark.augment.ops.trabeculae import near_wall, strands
 
 def heart(n: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
     """A 64 x 64 image: background 0.1, myocardial ring 0.3 (r 14-20), LV blood disc 1.0 (r < 14)."""
-    y, x = torch.meshgrid(torch.arange(64) + 0.5, torch.arange(64) + 0.5, indexing="ij")
-    r = torch.hypot(x - 32, y - 32)
-    lab = torch.zeros(64, 64, dtype=torch.long)
-    lab[r < 20] = 2
-    lab[r < 14] = 1
-    img = torch.tensor([0.1, 1.0, 0.3])[lab]
-    return img.expand(n, 1, 64, 64).clone(), lab.expand(n, 64, 64).clone()
+    return blood_in_ring(n, blood_r=14, values=(0.1, 1.0, 0.3))
 
 
 def test_the_wall_weight_is_one_on_the_rim_and_falls_as_a_gaussian_tail_inside():
