@@ -7,7 +7,7 @@ from typing import NamedTuple, overload
 import torch
 
 from ..errors import CmrbenchError
-from .ops import IntensityOp, LabelIntensityOp, Op, Params, RandomCrop, SpatialOp
+from .ops import IntensityOp, Op, Params, RandomCrop, SpatialOp
 from .resample import resample
 
 
@@ -81,9 +81,7 @@ class Policy:
                                           [params[i] for i in stage.ops])
             else:
                 for i in stage.ops:
-                    o = self.ops[i]
-                    images = (o.apply_labelled(images, labels, params[i]) if isinstance(o, LabelIntensityOp)
-                              else o.apply(images, params[i]))  # type: ignore[attr-defined]
+                    images = self.ops[i].transform(images, labels, params[i])  # type: ignore[attr-defined]
         return images, labels
 
     @overload

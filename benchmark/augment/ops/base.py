@@ -51,18 +51,26 @@ class IntensityOp(Op):
     def apply(self, images: torch.Tensor, params: Params) -> torch.Tensor:
         raise NotImplementedError
 
+    def transform(self, images: torch.Tensor, labels: torch.Tensor | None, params: Params) -> torch.Tensor:
+        """What a policy calls: `apply`, the labels unused."""
+        return self.apply(images, params)
+
 
 class LabelIntensityOp(IntensityOp):
     """Changes image values where the labels say (a tissue's signal, not its extent); labels are untouched.
 
-    Policies call `apply_labelled` with the batch's labels while training; where none are given (prediction,
-    test-time shifts) the images pass unchanged."""
+    Policies pass the batch's labels while training; where none are given (prediction, test-time shifts)
+    the images pass unchanged."""
 
     def apply_labelled(self, images: torch.Tensor, labels: torch.Tensor | None, params: Params) -> torch.Tensor:
         raise NotImplementedError
 
     def apply(self, images: torch.Tensor, params: Params) -> torch.Tensor:
         return self.apply_labelled(images, None, params)
+
+    def transform(self, images: torch.Tensor, labels: torch.Tensor | None, params: Params) -> torch.Tensor:
+        """What a policy calls: `apply_labelled` with the labels."""
+        return self.apply_labelled(images, labels, params)
 
 
 OPS: Registry[type[Op]] = Registry("augmentation operation")
