@@ -14,7 +14,7 @@ import numpy as np
 
 from ..labels import LV, MYO, RV
 from .anatomy import Heart, Phase
-from .scene import Ellipse, Scene
+from .scene import EPI_FAT_BASE_MM, EPI_FAT_PEAK_MM, Ellipse, Scene
 
 
 @functools.lru_cache(maxsize=64)
@@ -116,6 +116,7 @@ class Polar:
     angle_index: np.ndarray  # index into _ANGLES
 
 
+RV_WALL_MM = 2.5
 _OUTLINE_ANGLES = np.linspace(-np.pi, np.pi, 360, endpoint=False)
 
 
@@ -123,14 +124,14 @@ _OUTLINE_ANGLES = np.linspace(-np.pi, np.pi, 360, endpoint=False)
 def outline(heart: Heart) -> tuple[float, float, float, float]:
     """Box (x0, x1, y0, y1, mm from the LV axis) holding the heart, its RV wall and epicardial fat in any slice.
 
-    The heart is widest at the base (z = 0) in both phases; the RV wall adds 2.5 mm, epicardial fat at most
-    5.8 mm, and 3 mm is margin. The RV makes the box lopsided, so it is far smaller than a square of the reach.
+    The heart is widest at the base (z = 0) in both phases; the RV wall, the thickest epicardial fat a scene
+    draws and a 3 mm margin go round it. The RV makes the box lopsided, so it is far smaller than a square of the reach.
     Cached: every slice of a subject shares it."""
     reach = np.zeros_like(_OUTLINE_ANGLES)
     for phase in (heart.ed, heart.es):
         _, epi, rv = heart.radii(phase, 0.0, _OUTLINE_ANGLES)
         reach = np.maximum(reach, np.maximum(epi, rv))
-    reach = reach + 2.5 + 5.8 + 3.0
+    reach = reach + RV_WALL_MM + EPI_FAT_BASE_MM + EPI_FAT_PEAK_MM[1] + 3.0
     xs, ys = reach * np.cos(_OUTLINE_ANGLES), reach * np.sin(_OUTLINE_ANGLES)
     return float(xs.min()), float(xs.max()), float(ys.min()), float(ys.max())
 
@@ -183,7 +184,7 @@ def heart_fine(heart: Heart, phase: Phase, pol: Polar, z: float, contrast: dict[
     myo = (rho >= endo) & (rho < epi)
     has_rv = rv - epi > 0.3
     rv_cav = (rho >= epi) & (rho < rv) & has_rv
-    rv_wall = (rho >= rv) & (rho < rv + 2.5) & has_rv
+    rv_wall = (rho >= rv) & (rho < rv + RV_WALL_MM) & has_rv
     label = np.zeros(rho.shape, np.uint8)
     label[lv] = LV
     label[myo] = MYO
@@ -207,8 +208,8 @@ def heart_fine(heart: Heart, phase: Phase, pol: Polar, z: float, contrast: dict[
                 rr = r_out - 2.0
                 _paint_blob(pol, signal, rv_cav, rr * np.cos(ang), rr * np.sin(ang), 2.2, contrast["myo"])
     amp, ang, sharp = epi_fat
-    outer = np.maximum(epi, np.where(has_rv, rv + 2.5, epi))
-    fat_w = (amp * np.clip(np.cos(_ANGLES - ang), 0, 1) ** sharp + 0.8).astype(np.float32)[idx]
+    outer = np.maximum(epi, np.where(has_rv, rv + RV_WALL_MM, epi))
+    fat_w = (amp * np.clip(np.cos(_ANGLES - ang), 0, 1) ** sharp + EPI_FAT_BASE_MM).astype(np.float32)[idx]
     fat = (rho >= outer) & (rho < outer + fat_w) & (outer > 0)
     signal[fat] = contrast["fat"]
     cover = (lv | myo | rv_cav | rv_wall | fat).astype(np.float32)

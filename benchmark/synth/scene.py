@@ -11,6 +11,9 @@ import numpy as np
 
 from .anatomy import Heart
 
+EPI_FAT_BASE_MM = 0.8  # epicardial fat everywhere round the heart
+EPI_FAT_PEAK_MM = (2.0, 5.0)  # range of the extra thickness on the side where it is thickest
+
 
 @dataclass(frozen=True)
 class Ellipse:
@@ -85,7 +88,7 @@ def sample_scene(rng: np.random.Generator, heart: Heart) -> Scene:
             vessels.append(Ellipse(side * a * 0.52 + r * a * 0.3 * np.cos(t), -b * 0.02 + r * b * 0.6 * np.sin(t),
                                    size, size * rng.uniform(0.7, 1.3), "tissue", (-0.4 * l_endo, 60)))
     fat_ring, texture_seed = float(rng.uniform(8, 16)), int(rng.integers(2**31))
-    epi_fat = (float(rng.uniform(2, 5)), float(th + rng.normal(1.4, 0.3)), float(rng.uniform(1, 3)))
+    epi_fat = (float(rng.uniform(*EPI_FAT_PEAK_MM)), float(th + rng.normal(1.4, 0.3)), float(rng.uniform(1, 3)))
     keep_out = heart.ed.r_epi + 0.5 * heart.ed.rv_width
     around = surroundings(np.random.default_rng([texture_seed, 1]), a, b, (hx, hy), keep_out, l_endo, layers[1:3])
     return Scene((hx, hy), layers + tuple(vessels) + around, fat_ring, texture_seed, epi_fat)
