@@ -18,7 +18,7 @@ def heart(n: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
 def test_the_wall_weight_is_one_on_the_rim_and_falls_as_a_gaussian_tail_inside():
     cavity = torch.zeros(1, 1, 40, 40)
     cavity[..., :, 20:] = 1  # a straight wall between columns 19 and 20
-    row = near_wall(cavity, 2.0)[0, 0, 10]
+    row = near_wall(cavity, torch.tensor([2.0]))[0, 0, 10]
     assert torch.all(row[:20] == 0)
     assert float(row[20]) == pytest.approx(1.0, abs=0.05)
     # Phi(-d / 2) / Phi(-0.25) with d = 2.5, 4.5, 6.5 pixels from the wall
@@ -27,7 +27,7 @@ def test_the_wall_weight_is_one_on_the_rim_and_falls_as_a_gaussian_tail_inside()
 
 def test_strands_cover_about_the_density_asked():
     for density in (0.25, 0.5):
-        cover = float(strands((128, 128), 3, 1.0, density).mean())
+        cover = float(strands((128, 128), torch.tensor([3]), torch.tensor([1.0]), torch.tensor([density])).mean())
         assert abs(cover - density) < 0.06, (density, cover)
 
 

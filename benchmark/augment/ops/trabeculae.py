@@ -12,36 +12,30 @@ import math
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 from ...labels import LV, MYO, RV
 from .base import LabelIntensityOp, Params, op, select, uniform
+from .intensity import gaussian_blur
 
 
-def gaussian_blur(image: torch.Tensor, sigma: float) -> torch.Tensor:
-    """A [1, 1, H, W] image smoothed by a Gaussian of `sigma` pixels (separable, reflected edges)."""
-    half = max(1, math.ceil(3 * sigma))
-    x = torch.arange(-half, half + 1, dtype=image.dtype, device=image.device)
-    k = torch.exp(-0.5 * (x / sigma) ** 2)
-    k = k / k.sum()
-    image = F.conv2d(F.pad(image, (half, half, 0, 0), mode="reflect"), k.view(1, 1, 1, -1))
-    return F.conv2d(F.pad(image, (0, 0, half, half), mode="reflect"), k.view(1, 1, -1, 1))
+def near_wall(cavity: torch.Tensor, width: torch.Tensor) -> torch.Tensor:
+    """Per pixel of [B, 1, H, W] 0/1 cavity masks: the share of wall within a Gaussian of each sample's `width`
+    pixels, relative to a rim pixel's: 1 on the rim of a straight wall, Phi(-d / width) / Phi(-0.5 / width)
+    at d pixels from it (more in corners, capped at 1); 0 outside the cavity."""
+    width = width.to(cavity)
+    rim = 0.5 * (1 + torch.erf(-0.5 / width / math.sqrt(2)))
+    return (gaussian_blur(1 - cavity, width) / rim.view(-1, 1, 1, 1)).clamp(max=1) * cavity
 
 
-def near_wall(cavity: torch.Tensor, width: float) -> torch.Tensor:
-    """Per pixel of a [1, 1, H, W] 0/1 cavity mask: the share of wall within a Gaussian of `width` pixels,
-    relative to a rim pixel's: 1 on the rim of a straight wall, Phi(-d / width) / Phi(-0.5 / width) at d
-    pixels from it (more in corners, capped at 1); 0 outside the cavity."""
-    rim = 0.5 * (1 + math.erf(-0.5 / width / math.sqrt(2)))
-    return (gaussian_blur(1 - cavity, width) / rim).clamp(max=1) * cavity
-
-
-def strands(shape: tuple[int, int], seed: int, grain: float, density: float) -> torch.Tensor:
-    """A soft 0-1 mask covering about `density` of the field: Gaussian noise smoothed over `grain` pixels."""
-    noise = gaussian_blur(torch.randn(1, 1, *shape, generator=torch.Generator().manual_seed(seed)), grain)
-    z = (noise - noise.mean()) / noise.std().clamp_min(1e-6)
-    threshold = math.sqrt(2) * torch.special.erfinv(torch.tensor(1 - 2 * density))
-    return torch.sigmoid((z - threshold) / 0.25)[0, 0]
+def strands(shape: tuple[int, int], seeds: torch.Tensor, grain: torch.Tensor, density: torch.Tensor) -> torch.Tensor:
+    """Soft 0-1 masks [B, 1, H, W], each covering about its `density` of the field: Gaussian noise from its
+    seed, smoothed over its `grain` pixels."""
+    noise = torch.stack([torch.randn(1, *shape, generator=torch.Generator().manual_seed(int(s))) for s in seeds])
+    noise = gaussian_blur(noise, grain)
+    flat = noise.flatten(1)
+    z = (noise - flat.mean(1).view(-1, 1, 1, 1)) / flat.std(1).clamp_min(1e-6).view(-1, 1, 1, 1)
+    threshold = math.sqrt(2) * torch.special.erfinv(1 - 2 * density.float())
+    return torch.sigmoid((z - threshold.view(-1, 1, 1, 1)) / 0.25)
 
 
 @op
@@ -77,9 +71,8 @@ class Trabeculae(LabelIntensityOp):
         myo_pixels = myo.sum((2, 3))
         myo_mean = ((images * myo).sum((2, 3)) / myo_pixels.clamp_min(1)).view(*images.shape[:2], 1, 1)
         h, w = images.shape[-2:]
-        weight = torch.cat([near_wall(c[None], float(wd)) for c, wd in zip(cavity, params["width"])])
-        mask = torch.stack([strands((h, w), int(s), float(gr), float(d)) for s, gr, d
-                            in zip(params["seed"], params["grain"], params["density"])]).unsqueeze(1).to(images)
+        weight = near_wall(cavity, params["width"])
+        mask = strands((h, w), params["seed"], params["grain"], params["density"]).to(images)
         pull = params["strength"].to(images).view(-1, 1, 1, 1) * weight * mask
         out = images + pull * (myo_mean - images)
         return select(params["on"] & (myo_pixels[:, 0] > 0).cpu(), out, images)
